@@ -1,0 +1,170 @@
+"""Connections: one per request, acquired lazily, one transaction, statements serialised.
+
+Strawberry resolves sibling fields concurrently and asyncpg runs one statement at a time
+per connection, so ``Reader`` puts a lock around each statement instead of taking a
+pooled connection per statement (which costs more and breaks per-transaction settings).
+"""
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import Executable, Result, text
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from reusegraph.store.errors import DatabaseUnavailable
+from reusegraph.store.urls import async_url
+
+_UNAVAILABLE = (OSError, OperationalError, InterfaceError, ConnectionError, asyncio.TimeoutError)
+
+
+def _is_unavailable(error: BaseException) -> bool:
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, _UNAVAILABLE):
+        return True
+    name = type(error).__name__
+    return name in {"CannotConnectNowError", "ConnectionDoesNotExistError", "AdminShutdownError"}
+
+
+class Database:
+    """The engine and its pool. ``pool_pre_ping`` lets it recover when PostgreSQL returns."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        statement_timeout_ms: int = 15000,
+        echo: bool = False,
+    ) -> None:
+        self.url = async_url(url)
+        self.statement_timeout_ms = statement_timeout_ms
+        self.engine: AsyncEngine = create_async_engine(
+            self.url,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=True,
+            pool_timeout=5,
+            echo=echo,
+            connect_args={
+                "timeout": 5,
+                "server_settings": {"application_name": "reusegraph"},
+            },
+        )
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator["Reader"]:
+        """A read-only transaction for one request; the connection is taken on first use."""
+        reader = Reader(self)
+        try:
+            yield reader
+        finally:
+            await reader.close()
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """One read-write transaction (ORM), committed on success, rolled back on error."""
+        try:
+            async with self.sessions() as session, session.begin():
+                await session.execute(
+                    text("SELECT set_config('statement_timeout', :t, true)"),
+                    {"t": str(self.statement_timeout_ms)},
+                )
+                yield session
+        except Exception as error:
+            if _is_unavailable(error):
+                raise DatabaseUnavailable(str(error)) from error
+            raise
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            return True
+        except Exception as error:
+            if _is_unavailable(error):
+                return False
+            raise
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+class Reader:
+    """Executes Core statements for one request inside one read-only transaction."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._connection: AsyncConnection | None = None
+        self._lock = asyncio.Lock()
+        self.statements = 0
+
+    async def _connect(self) -> AsyncConnection:
+        if self._connection is None:
+            connection = await self._database.engine.connect()
+            try:
+                await connection.begin()
+                await connection.execute(
+                    text(
+                        "SELECT set_config('statement_timeout', :t, true),"
+                        " set_config('transaction_read_only', 'on', true)"
+                    ),
+                    {"t": str(self._database.statement_timeout_ms)},
+                )
+            except BaseException:
+                await connection.close()
+                raise
+            self._connection = connection
+        return self._connection
+
+    async def execute(
+        self, statement: Executable, params: dict[str, Any] | None = None
+    ) -> Result[Any]:
+        async with self._lock:
+            try:
+                connection = await self._connect()
+                self.statements += 1
+                return await connection.execute(statement, params)
+            except Exception as error:
+                if _is_unavailable(error):
+                    await self._discard()
+                    raise DatabaseUnavailable(str(error)) from error
+                raise
+
+    async def run(self, fn: Callable[[AsyncConnection], Any]) -> Any:
+        """Run several statements that belong together under the lock."""
+        async with self._lock:
+            try:
+                return await fn(await self._connect())
+            except Exception as error:
+                if _is_unavailable(error):
+                    await self._discard()
+                    raise DatabaseUnavailable(str(error)) from error
+                raise
+
+    async def _discard(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                await connection.invalidate()
+                await connection.close()
+            except Exception:
+                pass
+
+    async def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                await connection.rollback()
+            finally:
+                await connection.close()

@@ -1,0 +1,67 @@
+"""Fixtures shared by every test: a PostgreSQL server, template databases, fresh clones."""
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from sqlalchemy.engine import URL
+
+from reusegraph.store.databases import create_database, drop_database
+from reusegraph.store.engine import Database
+from reusegraph.store.schema_version import upgrade
+from reusegraph.store.urls import with_database
+from tests.support.postgres import cloned_database, server_url, unique_name
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[URL]:
+    url, embedded = server_url(tmp_path_factory.mktemp("postgres"))
+    yield url
+    if embedded is not None:
+        embedded.stop()
+
+
+async def _template(server: URL, build: "object | None" = None) -> str:
+    name = unique_name("tmpl")
+    await create_database(str(server), name)
+    db = Database(with_database(server, name).render_as_string(hide_password=False), pool_size=2)
+    try:
+        await upgrade(db.engine)
+    finally:
+        await db.dispose()
+    return name
+
+
+@pytest.fixture(scope="session")
+async def migrated_template(pg_server: URL) -> AsyncIterator[str]:
+    name = await _template(pg_server)
+    yield name
+    await drop_database(str(pg_server), name)
+
+
+@pytest.fixture(scope="session")
+async def demo_template(pg_server: URL, migrated_template: str) -> AsyncIterator[str]:
+    from reusegraph.store.demo.loader import load_demo
+
+    name = unique_name("demo")
+    await create_database(str(pg_server), name, template=migrated_template)
+    db = Database(with_database(pg_server, name).render_as_string(hide_password=False), pool_size=2)
+    try:
+        await load_demo(db)
+    finally:
+        await db.dispose()
+    yield name
+    await drop_database(str(pg_server), name)
+
+
+@pytest.fixture
+async def empty_db(pg_server: URL, migrated_template: str) -> AsyncIterator[Database]:
+    """A migrated database with no rows, private to one test."""
+    async with cloned_database(pg_server, migrated_template) as db:
+        yield db
+
+
+@pytest.fixture(scope="module")
+async def demo_db(pg_server: URL, demo_template: str) -> AsyncIterator[Database]:
+    """The demo data set, shared by the tests of one module: they must only read."""
+    async with cloned_database(pg_server, demo_template) as db:
+        yield db
