@@ -50,7 +50,8 @@ class FrameworkAgreement(Base):
         CheckConstraint("initial_term_months > 0", name="initial_term_positive"),
         CheckConstraint("0 < ALL(option_months)", name="options_positive"),
         CheckConstraint(
-            "options_exercised >= 0 AND options_exercised <= coalesce(array_length(option_months, 1), 0)",
+            "options_exercised >= 0"
+            " AND options_exercised <= coalesce(array_length(option_months, 1), 0)",
             name="options_exercised_range",
         ),
         CheckConstraint(
