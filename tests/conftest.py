@@ -9,6 +9,7 @@ from reusegraph.store.databases import create_database, drop_database
 from reusegraph.store.engine import Database
 from reusegraph.store.schema_version import upgrade
 from reusegraph.store.urls import with_database
+from tests.support.http import GraphQLClient, running_api
 from tests.support.postgres import cloned_database, server_url, unique_name
 
 
@@ -65,3 +66,21 @@ async def demo_db(pg_server: URL, demo_template: str) -> AsyncIterator[Database]
     """The demo data set, shared by the tests of one module: they must only read."""
     async with cloned_database(pg_server, demo_template) as db:
         yield db
+
+
+def url_of(db: Database) -> str:
+    return db.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+async def api(empty_db: Database) -> AsyncIterator[GraphQLClient]:
+    """The app over this test's own empty database."""
+    async with running_api(url_of(empty_db)) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+async def demo_api(demo_db: Database) -> AsyncIterator[GraphQLClient]:
+    """The app over the module's demo database (read-only tests)."""
+    async with running_api(url_of(demo_db)) as client:
+        yield client

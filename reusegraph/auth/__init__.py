@@ -1,0 +1,1 @@
+"""Who is asking: the Principal, and (later) OIDC token validation. Imports nothing of ours."""

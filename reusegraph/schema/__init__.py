@@ -1,0 +1,43 @@
+"""The GraphQL schema (Strawberry): types, queries, DataLoaders, limits.
+
+Printed as an Apollo Federation v2.9 subgraph (the newest version both Apollo's and The
+Guild's composition accept), so the gateway can also sit behind a federation router.
+"""
+
+import strawberry
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+
+from reusegraph.schema.agreements import FrameworkAgreement
+from reusegraph.schema.core.scalars import SCALARS
+from reusegraph.schema.meetings import NetworkMeeting
+from reusegraph.schema.municipalities import Municipality
+from reusegraph.schema.processes import Process
+from reusegraph.schema.root import Query
+from reusegraph.schema.vendors import Vendor
+
+FEDERATION_VERSION = "2.9"
+
+
+def build_schema(
+    *, max_depth: int = 12, max_aliases: int = 30, max_tokens: int = 5000
+) -> strawberry.federation.Schema:
+    return strawberry.federation.Schema(
+        query=Query,
+        types=[Municipality, Process, Vendor, FrameworkAgreement, NetworkMeeting],
+        federation_version=FEDERATION_VERSION,  # type: ignore[arg-type]
+        config=StrawberryConfig(scalar_map=SCALARS),
+        extensions=[
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+            lambda: QueryDepthLimiter(max_depth=max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+            lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        ],
+    )

@@ -113,6 +113,8 @@ class Reader:
         if self._connection is None:
             connection = await self._database.engine.connect()
             try:
+                # One snapshot for all of a request's statements: loaders see one state.
+                await connection.execution_options(isolation_level="REPEATABLE READ")
                 await connection.begin()
                 await connection.execute(
                     text(

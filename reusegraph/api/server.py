@@ -1,0 +1,97 @@
+"""``reusegraph serve``: database (embedded or given), schema, demo data, then uvicorn."""
+
+import asyncio
+import os
+import sys
+import time
+from dataclasses import dataclass
+
+import uvicorn
+
+from reusegraph.api.logs import configure_logging
+from reusegraph.api.settings import Settings
+from reusegraph.store.databases import create_database, database_exists
+from reusegraph.store.embedded import EmbeddedPostgres
+from reusegraph.store.engine import Database
+from reusegraph.store.errors import SchemaBehind
+from reusegraph.store.schema_version import current_revision, head_revision, upgrade
+from reusegraph.store.urls import with_database
+
+EMBEDDED_DATABASE = "reusegraph"
+
+
+@dataclass
+class ResolvedDatabase:
+    url: str
+    embedded: EmbeddedPostgres | None
+
+
+def resolve_database(settings: Settings) -> ResolvedDatabase:
+    """DATABASE_URL if set; otherwise start the embedded server and its ``reusegraph`` database."""
+    if settings.database_url:
+        return ResolvedDatabase(settings.database_url, None)
+    embedded = EmbeddedPostgres(settings.data_dir.resolve() / "postgres")
+    server = embedded.start()
+    if not asyncio.run(database_exists(str(server), EMBEDDED_DATABASE)):
+        asyncio.run(create_database(str(server), EMBEDDED_DATABASE))
+    url = with_database(server, EMBEDDED_DATABASE).render_as_string(hide_password=False)
+    return ResolvedDatabase(url, embedded)
+
+
+async def prepare(
+    url: str, *, migrate: bool, load_demo_data: bool, say: "Say"
+) -> None:
+    db = Database(url, pool_size=2)
+    try:
+        current = await current_revision(db.engine)
+        if current != head_revision():
+            if not migrate:
+                raise SchemaBehind(current, head_revision())
+            say(f"Migrating the database schema to {head_revision()} ...")
+            await upgrade(db.engine)
+        if load_demo_data:
+            from reusegraph.store.demo.loader import has_data, load_demo
+
+            if not await has_data(db):
+                started = time.monotonic()
+                say("Loading the demo data (first start only) ...")
+                summary = await load_demo(db, progress=lambda step: say(f"  {step}"))
+                say(
+                    f"Loaded {summary.municipalities} municipalities and {summary.processes}"
+                    f" processes in {time.monotonic() - started:.1f} s."
+                )
+    finally:
+        await db.dispose()
+
+
+class Say:
+    def __call__(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+
+def serve(settings: Settings, *, migrate: bool = False) -> None:
+    configure_logging(settings.log_level)
+    say = Say()
+    started = time.monotonic()
+    database = resolve_database(settings)
+    embedded = database.embedded is not None
+    if embedded:
+        say(f"Embedded PostgreSQL running in {settings.data_dir.resolve() / 'postgres'}")
+    demo = settings.demo_data if settings.demo_data is not None else embedded
+    try:
+        asyncio.run(prepare(database.url, migrate=migrate or embedded, load_demo_data=demo, say=say))
+    except SchemaBehind as error:
+        say(str(error))
+        raise SystemExit(2) from None
+    os.environ["DATABASE_URL"] = database.url
+    say(f"Ready in {time.monotonic() - started:.1f} s.")
+    say(f"GraphiQL: http://{settings.host}:{settings.port}/graphql")
+    uvicorn.run(
+        "reusegraph.api.asgi:app_from_environ",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers if settings.workers > 1 else None,
+        log_config=None,
+        access_log=False,
+    )

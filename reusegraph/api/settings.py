@@ -1,0 +1,91 @@
+"""All configuration, from environment variables (12-factor), read once into one object.
+
+Each field's docstring is the README's configuration table; a test keeps them in step.
+"""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+
+class SettingsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None = None
+    """DATABASE_URL: PostgreSQL 14+ to use. Unset: an embedded PostgreSQL in REUSEGRAPH_DATA_DIR."""
+    data_dir: Path = Path(".reusegraph")
+    """REUSEGRAPH_DATA_DIR: where the embedded PostgreSQL keeps its data."""
+    host: str = "127.0.0.1"
+    """REUSEGRAPH_HOST: address to listen on."""
+    port: int = 8000
+    """REUSEGRAPH_PORT: port to listen on."""
+    workers: int = 1
+    """REUSEGRAPH_WORKERS: server processes (set to the number of cores in production)."""
+    demo_data: bool | None = None
+    """REUSEGRAPH_DEMO_DATA: load the demo data into an empty database (default: only embedded)."""
+    pool_size: int = 10
+    """REUSEGRAPH_DB_POOL_SIZE: database connections per worker."""
+    statement_timeout_ms: int = 15000
+    """REUSEGRAPH_STATEMENT_TIMEOUT_MS: longest SQL statement allowed."""
+    max_body_bytes: int = 1_000_000
+    """REUSEGRAPH_MAX_BODY_BYTES: largest request body accepted."""
+    max_depth: int = 12
+    """REUSEGRAPH_MAX_DEPTH: deepest query accepted."""
+    max_aliases: int = 30
+    """REUSEGRAPH_MAX_ALIASES: most aliases in one query."""
+    graphiql: bool = True
+    """REUSEGRAPH_GRAPHIQL: serve GraphiQL to browsers on GET /graphql."""
+    log_level: str = "info"
+    """REUSEGRAPH_LOG_LEVEL: debug, info, warning or error."""
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            name = variable_name(f.name)
+            raw = env.get(name)
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _parse(name, raw, f.default)
+        settings = cls(**values)
+        if settings.log_level not in {"debug", "info", "warning", "error"}:
+            raise SettingsError(
+                f"REUSEGRAPH_LOG_LEVEL has value {settings.log_level!r}; "
+                "allowed: debug, info, warning, error"
+            )
+        return settings
+
+
+def variable_name(field_name: str) -> str:
+    if field_name == "database_url":
+        return "DATABASE_URL"
+    if field_name == "pool_size":
+        return "REUSEGRAPH_DB_POOL_SIZE"
+    return f"REUSEGRAPH_{field_name.upper()}"
+
+
+def _parse(name: str, raw: str, default: Any) -> Any:
+    if isinstance(default, bool) or name == "REUSEGRAPH_DEMO_DATA":
+        lowered = raw.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off"}:
+            return False
+        raise SettingsError(f"{name} has value {raw!r}; allowed: true or false")
+    if isinstance(default, int):
+        try:
+            value = int(raw)
+        except ValueError:
+            raise SettingsError(f"{name} has value {raw!r}; it must be a whole number") from None
+        if value < 0:
+            raise SettingsError(f"{name} has value {raw!r}; it must not be negative")
+        return value
+    if isinstance(default, Path):
+        return Path(raw)
+    return raw

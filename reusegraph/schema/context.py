@@ -1,0 +1,23 @@
+"""What every resolver gets: the caller, the request's database reader, its loaders."""
+
+from dataclasses import dataclass, field
+
+import strawberry
+
+from reusegraph.auth.principal import Principal
+from reusegraph.schema.loaders import Loaders
+from reusegraph.store.engine import Reader
+
+
+@dataclass
+class Context:
+    reader: Reader
+    viewer: Principal
+    request_id: str
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.reader, self.viewer)
+
+
+Info = strawberry.Info[Context, None]

@@ -1,0 +1,261 @@
+"""Filter inputs, checked before they reach the store.
+
+Every filter field names something that must exist (a municipality, a technology ...) or
+follow a format (a KLE prefix); a wrong value is a BAD_USER_INPUT that names the field and
+says what is allowed, instead of silently matching nothing.
+"""
+
+import re
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import TypeVar
+
+import strawberry
+from sqlalchemy import Table
+
+from reusegraph.schema.context import Info
+from reusegraph.schema.core.errors import BadUserInput
+from reusegraph.schema.core.ids import parse_uuid_id
+from reusegraph.schema.core.scalars import Month
+from reusegraph.schema.enums import (
+    AgreementKind,
+    BenefitKind,
+    Country,
+    Domain,
+    OrderDirection,
+    Phase,
+    ProcessOrderField,
+    Status,
+)
+from reusegraph.store import catalog
+from reusegraph.store.agreements import AgreementQuery
+from reusegraph.store.benefits import BenefitQuery
+from reusegraph.store.meetings import MeetingQuery
+from reusegraph.store.models import ItSystem, Municipality, Technology
+from reusegraph.store.municipalities import MunicipalityQuery
+from reusegraph.store.processes import ProcessQuery
+from reusegraph.store.vendors import VendorQuery
+
+T = TypeVar("T")
+KLE_PREFIX = re.compile(r"^[0-9]{2}(\.[0-9]{2}){0,2}$")
+MUNICIPALITY_CODE = re.compile(r"^[A-Z]{2}-[0-9]{3,4}$")
+MAX_SEARCH_LENGTH = 500
+
+
+def check_municipality_code(code: str, field: str) -> None:
+    if not MUNICIPALITY_CODE.match(code):
+        raise BadUserInput(
+            f"{field}: {code!r} is not a municipality code; codes are <country>-<number>,"
+            " e.g. DK-0746 or NO-5001",
+            argument=field,
+        )
+
+
+async def _known(
+    info: Info, table: Table, codes: Sequence[str] | None, field: str, hint: str
+) -> list[str] | None:
+    if not codes:
+        return None
+    unknown = await catalog.unknown_codes(info.context.reader, table, list(codes))
+    if unknown:
+        raise BadUserInput(
+            f"{field}: unknown {hint} {', '.join(map(repr, unknown))}", argument=field
+        )
+    return list(codes)
+
+
+async def municipality_codes(info: Info, codes: Sequence[str] | None, field: str) -> list[str] | None:
+    for code in codes or ():
+        check_municipality_code(code, field)
+    return await _known(
+        info, Municipality.__table__, codes, field, "municipality; see `municipalities` for codes"
+    )
+
+
+async def technology_codes(info: Info, codes: Sequence[str] | None, field: str) -> list[str] | None:
+    return await _known(
+        info, Technology.__table__, codes, field, "technology; see `technologies` for codes"
+    )
+
+
+async def it_system_codes(info: Info, codes: Sequence[str] | None, field: str) -> list[str] | None:
+    return await _known(info, ItSystem.__table__, codes, field, "IT system; see `itSystems` for codes")
+
+
+def check_search(search: str | None) -> str | None:
+    if search is None or not search.strip():
+        return None
+    if len(search) > MAX_SEARCH_LENGTH:
+        raise BadUserInput(
+            f"search is {len(search)} characters; at most {MAX_SEARCH_LENGTH} are allowed",
+            argument="search",
+        )
+    return search
+
+
+@strawberry.input(description="All fields combine with AND; a list means any of its values.")
+class ProcessFilter:
+    municipality: list[str] | None = strawberry.UNSET
+    country: list[Country] | None = strawberry.UNSET
+    phase: list[Phase] | None = strawberry.UNSET
+    status: list[Status] | None = strawberry.UNSET
+    domain: list[Domain] | None = strawberry.UNSET
+    technology: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description="Technology codes (see `technologies`)."
+    )
+    it_system: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description="IT system codes (see `itSystems`)."
+    )
+    vendor: list[strawberry.ID] | None = strawberry.UNSET
+    kle: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description="KLE prefixes: '27' or '27.24' or '27.24.00'."
+    )
+    updated_since: datetime | None = strawberry.UNSET
+    has_reuse: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="true: reused by or reusing another process; false: neither.",
+    )
+
+    async def to_query(self, info: Info, search: str | None) -> ProcessQuery:
+        for prefix in _given(self.kle):
+            if not KLE_PREFIX.match(prefix):
+                raise BadUserInput(
+                    f"filter.kle: {prefix!r} is not a KLE prefix; use NN, NN.NN or NN.NN.NN"
+                    " (e.g. '27.24')",
+                    argument="filter.kle",
+                )
+        return ProcessQuery(
+            municipalities=await municipality_codes(info, _given(self.municipality), "filter.municipality"),
+            countries=_given(self.country),
+            phases=_given(self.phase),
+            statuses=_given(self.status),
+            domains=_given(self.domain),
+            technologies=await technology_codes(info, _given(self.technology), "filter.technology"),
+            it_systems=await it_system_codes(info, _given(self.it_system), "filter.itSystem"),
+            vendors=[parse_uuid_id(v, "Vendor", "filter.vendor") for v in _given(self.vendor)],
+            kle_prefixes=_given(self.kle),
+            updated_since=self.updated_since or None,
+            has_reuse=None if self.has_reuse is strawberry.UNSET else self.has_reuse,
+            search=search,
+        )
+
+
+@strawberry.input
+class ProcessOrder:
+    field: ProcessOrderField
+    direction: OrderDirection = OrderDirection.DESC
+
+
+@strawberry.input
+class MunicipalityFilter:
+    code: list[str] | None = strawberry.UNSET
+    country: list[Country] | None = strawberry.UNSET
+    name_contains: str | None = strawberry.UNSET
+    uses_technology: list[str] | None = strawberry.UNSET
+    uses_it_system: list[str] | None = strawberry.UNSET
+
+    async def to_query(self, info: Info) -> MunicipalityQuery:
+        for code in _given(self.code):
+            check_municipality_code(code, "filter.code")
+        return MunicipalityQuery(
+            codes=_given(self.code) or None,
+            countries=_given(self.country),
+            name_contains=self.name_contains or None,
+            uses_technologies=await technology_codes(
+                info, _given(self.uses_technology), "filter.usesTechnology"
+            ),
+            uses_it_systems=await it_system_codes(
+                info, _given(self.uses_it_system), "filter.usesItSystem"
+            ),
+        )
+
+
+@strawberry.input
+class VendorFilter:
+    country: list[Country] | None = strawberry.UNSET
+    name_contains: str | None = strawberry.UNSET
+    agreement: list[strawberry.ID] | None = strawberry.UNSET
+
+    def to_query(self) -> VendorQuery:
+        return VendorQuery(
+            countries=_given(self.country),
+            name_contains=self.name_contains or None,
+            agreements=[
+                parse_uuid_id(a, "FrameworkAgreement", "filter.agreement")
+                for a in _given(self.agreement)
+            ],
+        )
+
+
+@strawberry.input
+class AgreementFilter:
+    municipality: list[str] | None = strawberry.UNSET
+    vendor: list[strawberry.ID] | None = strawberry.UNSET
+    kind: list[AgreementKind] | None = strawberry.UNSET
+    active_on: date | None = strawberry.field(
+        default=strawberry.UNSET, description="Only agreements in force on this day."
+    )
+
+    async def to_query(self, info: Info) -> AgreementQuery:
+        return AgreementQuery(
+            municipalities=await municipality_codes(info, _given(self.municipality), "filter.municipality"),
+            vendors=[parse_uuid_id(v, "Vendor", "filter.vendor") for v in _given(self.vendor)],
+            kinds=_given(self.kind),
+            active_on=self.active_on or None,
+        )
+
+
+@strawberry.input
+class MeetingFilter:
+    municipality: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description="Hosted or attended by any of these."
+    )
+    it_system: list[str] | None = strawberry.UNSET
+    held_from: date | None = strawberry.UNSET
+    held_to: date | None = strawberry.UNSET
+
+    async def to_query(self, info: Info) -> MeetingQuery:
+        return MeetingQuery(
+            municipalities=await municipality_codes(info, _given(self.municipality), "filter.municipality"),
+            it_systems=await it_system_codes(info, _given(self.it_system), "filter.itSystem"),
+            held_from=self.held_from or None,
+            held_to=self.held_to or None,
+        )
+
+
+@strawberry.input(description="Which benefit records to sum. Default kind: MEASURED.")
+class BenefitFilter:
+    municipality: list[str] | None = strawberry.UNSET
+    country: list[Country] | None = strawberry.UNSET
+    domain: list[Domain] | None = strawberry.UNSET
+    technology: list[str] | None = strawberry.UNSET
+    vendor: list[strawberry.ID] | None = strawberry.UNSET
+    process: list[strawberry.ID] | None = strawberry.UNSET
+    kind: list[BenefitKind] | None = strawberry.UNSET
+    from_: Month | None = strawberry.field(
+        default=strawberry.UNSET, name="from", description="First month, inclusive."
+    )
+    to: Month | None = strawberry.field(default=strawberry.UNSET, description="Last month, inclusive.")
+
+    async def to_query(self, info: Info) -> BenefitQuery:
+        start, end = self.from_ or None, self.to or None
+        if start and end and start > end:
+            raise BadUserInput("filter.from is after filter.to", argument="filter.from")
+        return BenefitQuery(
+            municipalities=await municipality_codes(info, _given(self.municipality), "filter.municipality"),
+            countries=_given(self.country),
+            domains=_given(self.domain),
+            technologies=await technology_codes(info, _given(self.technology), "filter.technology"),
+            vendors=[parse_uuid_id(v, "Vendor", "filter.vendor") for v in _given(self.vendor)],
+            processes=[parse_uuid_id(p, "Process", "filter.process") for p in _given(self.process)],
+            kinds=_given(self.kind) or [BenefitKind.MEASURED],
+            period_from=start,
+            period_to=end,
+        )
+
+
+def _given(values: list[T] | None) -> list[T]:
+    """UNSET and null both mean "no filter"."""
+    if values is None or values is strawberry.UNSET:
+        return []
+    return list(values)

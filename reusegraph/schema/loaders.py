@@ -1,0 +1,132 @@
+"""Every edge between objects goes through a DataLoader, built per request.
+
+A loader batches the keys asked for in one tick into one statement, so a nested query
+issues the same number of statements for 5 parents as for 500.
+"""
+
+import uuid
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy.engine import Row
+from strawberry.dataloader import DataLoader
+
+from reusegraph.auth.principal import Principal
+from reusegraph.store import (
+    agreements,
+    benefits,
+    catalog,
+    meetings,
+    municipalities,
+    processes,
+    reuse,
+    sources,
+    vendors,
+)
+from reusegraph.store.engine import Reader
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+def _one(fetch: Callable[[list[K]], Awaitable[dict[K, V]]]) -> DataLoader[K, V | None]:
+    async def load(keys: list[K]) -> list[V | None]:
+        found = await fetch(keys)
+        return [found.get(key) for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def _many(fetch: Callable[[list[K]], Awaitable[dict[K, list[V]]]]) -> DataLoader[K, list[V]]:
+    async def load(keys: list[K]) -> list[list[V]]:
+        found = await fetch(keys)
+        return [found.get(key, []) for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+class Loaders:
+    """Named ``<result>_by_<key>``. Loaders of processes apply the viewer's visibility."""
+
+    def __init__(self, reader: Reader, viewer: Principal) -> None:
+        def bind(fn: Callable[..., Awaitable[Any]]) -> Callable[[Sequence[Any]], Awaitable[Any]]:
+            return lambda keys: fn(reader, keys)
+
+        def bind_viewer(fn: Callable[..., Awaitable[Any]]) -> Callable[[Sequence[Any]], Awaitable[Any]]:
+            return lambda keys: fn(reader, viewer, keys)
+
+        self.process_by_id: DataLoader[uuid.UUID, Row[Any] | None] = _one(
+            bind_viewer(processes.processes_by_ids)
+        )
+        self.process_count_by_municipality: DataLoader[str, int | None] = _one(
+            bind_viewer(processes.counts_by_municipality)
+        )
+        self.municipality_by_code: DataLoader[str, Row[Any] | None] = _one(
+            bind(municipalities.municipalities_by_code)
+        )
+        self.it_systems_by_process: DataLoader[uuid.UUID, list[Row[Any]]] = _many(
+            bind(catalog.it_systems_by_process)
+        )
+        self.technologies_by_process: DataLoader[uuid.UUID, list[Row[Any]]] = _many(
+            bind(catalog.technologies_by_process)
+        )
+        self.it_systems_by_municipality: DataLoader[str, list[Row[Any]]] = _many(
+            bind(catalog.it_systems_by_municipality)
+        )
+        self.technologies_by_municipality: DataLoader[str, list[Row[Any]]] = _many(
+            bind(catalog.technologies_by_municipality)
+        )
+        self.it_system_by_code: DataLoader[str, Row[Any] | None] = _one(
+            bind(catalog.it_systems_by_code)
+        )
+        self.technology_by_code: DataLoader[str, Row[Any] | None] = _one(
+            bind(catalog.technologies_by_code)
+        )
+        self.reused_by_by_process: DataLoader[uuid.UUID, list[Row[Any]]] = _many(
+            bind_viewer(reuse.links_by_origin)
+        )
+        self.reused_from_by_process: DataLoader[uuid.UUID, list[Row[Any]]] = _many(
+            bind_viewer(reuse.links_by_derived)
+        )
+        self.lineage_by_process: DataLoader[uuid.UUID, list[Row[Any]]] = _many(
+            bind_viewer(reuse.lineage)
+        )
+        self.benefits_by_process: DataLoader[uuid.UUID, list[Row[Any]]] = _many(
+            bind(benefits.benefits_by_process)
+        )
+        self.hours_by_process_and_kind: DataLoader[tuple[uuid.UUID, str], float | None] = _one(
+            bind(benefits.hours_by_process)
+        )
+        self.vendor_by_id: DataLoader[uuid.UUID, Row[Any] | None] = _one(bind(vendors.vendors_by_id))
+        self.vendors_by_agreement: DataLoader[uuid.UUID, list[Row[Any]]] = _many(
+            bind(vendors.vendors_by_agreement)
+        )
+        self.agreement_by_id: DataLoader[uuid.UUID, Row[Any] | None] = _one(
+            bind(agreements.agreements_by_id)
+        )
+        self.agreements_by_vendor: DataLoader[uuid.UUID, list[Row[Any]]] = _many(
+            bind(agreements.agreements_by_vendor)
+        )
+        self.parties_by_agreement: DataLoader[uuid.UUID, list[str]] = _many(
+            bind(agreements.parties_by_agreement)
+        )
+        self.documents_by_agreement: DataLoader[uuid.UUID, list[Row[Any]]] = _many(
+            bind(agreements.documents_by_agreement)
+        )
+        self.meeting_by_id: DataLoader[uuid.UUID, Row[Any] | None] = _one(
+            bind(meetings.meetings_by_id)
+        )
+        self.participants_by_meeting: DataLoader[uuid.UUID, list[str]] = _many(
+            bind(meetings.participants_by_meeting)
+        )
+        self.it_systems_by_meeting: DataLoader[uuid.UUID, list[str]] = _many(
+            bind(meetings.it_systems_by_meeting)
+        )
+        self.process_ids_by_meeting: DataLoader[uuid.UUID, list[uuid.UUID]] = _many(
+            bind(meetings.processes_by_meeting)
+        )
+        self.presentations_by_meeting: DataLoader[uuid.UUID, list[Row[Any]]] = _many(
+            bind(meetings.presentations_by_meeting)
+        )
+        self.source_by_code: DataLoader[str, Row[Any] | None] = _one(bind(sources.sources_by_code))
+        self.owners_by_source: DataLoader[str, list[str]] = _many(bind(sources.owners_by_source))

@@ -1,0 +1,87 @@
+"""Municipalities: code DK-0746 / NO-5001, with the systems and technologies they use."""
+
+from decimal import Decimal
+from typing import Annotated, Any
+
+import strawberry
+from sqlalchemy.engine import Row
+
+from reusegraph.schema.catalog import ItSystem, Technology
+from reusegraph.schema.context import Info
+from reusegraph.schema.core.ids import global_id
+from reusegraph.schema.enums import Country, PopulationBand
+from reusegraph.schema.node import Node
+
+SourceType = Annotated["Source", strawberry.lazy("reusegraph.schema.sources")]
+
+
+@strawberry.federation.type(keys=["code"], description="A municipality or region.")
+class Municipality(Node):
+    code: str = strawberry.field(description="<country>-<national number>, e.g. DK-0746.")
+    name: str
+    country: Country
+    org_number: str | None = strawberry.field(description="CVR (DK) or organisasjonsnummer (NO).")
+    region: str | None
+    population_band: PopulationBand | None
+    fte_hours_per_year: float = strawberry.field(
+        description="Hours one full-time employee works per year here; converts hours to FTE."
+    )
+    currency: str
+    note: str | None
+    _source_code: strawberry.Private[str | None]
+    _merged_into_code: strawberry.Private[str | None]
+
+    @strawberry.field
+    async def it_systems(self, info: Info) -> list[ItSystem]:
+        rows = await info.context.loaders.it_systems_by_municipality.load(self.code)
+        return [ItSystem.from_row(row) for row in rows]
+
+    @strawberry.field
+    async def technologies(self, info: Info) -> list[Technology]:
+        rows = await info.context.loaders.technologies_by_municipality.load(self.code)
+        return [Technology.from_row(row) for row in rows]
+
+    @strawberry.field(description="Processes of this municipality that you may read.")
+    async def process_count(self, info: Info) -> int:
+        return await info.context.loaders.process_count_by_municipality.load(self.code) or 0
+
+    @strawberry.field(description="The municipality this one merged into, if any.")
+    async def merged_into(self, info: Info) -> "Municipality | None":
+        if self._merged_into_code is None:
+            return None
+        return await Municipality.load(info, self._merged_into_code)
+
+    @strawberry.field
+    async def source(self, info: Info) -> SourceType | None:
+        from reusegraph.schema.sources import Source
+
+        if self._source_code is None:
+            return None
+        row = await info.context.loaders.source_by_code.load(self._source_code)
+        return Source.from_row(row) if row else None
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> "Municipality":
+        return cls(
+            id=strawberry.ID(global_id("Municipality", row.code)),
+            code=row.code,
+            name=row.name,
+            country=row.country,
+            org_number=row.org_number,
+            region=row.region,
+            population_band=row.population_band,
+            fte_hours_per_year=float(row.fte_hours_per_year or Decimal(0)),
+            currency=row.currency,
+            note=row.note,
+            _source_code=row.source_code,
+            _merged_into_code=row.merged_into_code,
+        )
+
+    @classmethod
+    async def load(cls, info: Info, code: str) -> "Municipality | None":
+        row = await info.context.loaders.municipality_by_code.load(code)
+        return cls.from_row(row) if row else None
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, code: str) -> "Municipality | None":
+        return await cls.load(info, code)

@@ -1,0 +1,304 @@
+"""The Process type: an automation process with its estimates, lineage and benefits."""
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any
+
+import strawberry
+from sqlalchemy.engine import Row
+from strawberry.scalars import JSON
+
+from reusegraph.schema.catalog import ItSystem, Technology
+from reusegraph.schema.context import Info
+from reusegraph.schema.core.ids import global_id
+from reusegraph.schema.core.scalars import Month
+from reusegraph.schema.enums import (
+    BenefitKind,
+    Domain,
+    Level,
+    Phase,
+    ProcessType,
+    RunPeriod,
+    Status,
+    Visibility,
+)
+from reusegraph.schema.municipalities import Municipality
+from reusegraph.schema.node import Node
+from reusegraph.store.enums import ASSESSMENT_FIELDS
+from reusegraph.store.enums import BenefitKind as StoreBenefitKind
+from reusegraph.store.processes import expected_hours_per_year
+
+Vendor = Annotated["Vendor", strawberry.lazy("reusegraph.schema.vendors")]
+FrameworkAgreement = Annotated["FrameworkAgreement", strawberry.lazy("reusegraph.schema.agreements")]
+Source = Annotated["Source", strawberry.lazy("reusegraph.schema.sources")]
+ReuseLink = Annotated["ReuseLink", strawberry.lazy("reusegraph.schema.reuse")]
+Lineage = Annotated["Lineage", strawberry.lazy("reusegraph.schema.reuse")]
+BenefitRecord = Annotated["BenefitRecord", strawberry.lazy("reusegraph.schema.benefits")]
+BenefitSeries = Annotated["BenefitSeries", strawberry.lazy("reusegraph.schema.benefits")]
+
+
+@strawberry.type(description="OS2autoproces's professional assessment of the process.")
+class Assessment:
+    level_of_professional_assessment: Level
+    level_of_change: Level
+    level_of_structured_information: Level
+    level_of_uniformity: Level
+    level_of_digital_information: Level
+    level_of_quality: Level
+    level_of_speed: Level
+    level_of_routine_work_reduction: Level
+    evaluated_level_of_roi: Level
+    rating: int | None = strawberry.field(
+        description="0-3: how far the solution delivered the expected gains."
+    )
+
+
+@strawberry.type(description="The published contact, visible to everyone who can read the process.")
+class Contact:
+    name: str | None
+    email: str | None
+    other_contact_email: str | None
+
+
+@strawberry.federation.type(keys=["id"], description="An automation process of one municipality.")
+class Process(Node):
+    title: str
+    summary: str | None
+    description: str | None
+    process_challenges: str | None
+    solution_requests: str | None
+    automation_description: str | None
+    technical_implementation_notes: str | None
+    organizational_implementation_notes: str | None
+    status_text: str | None
+    rating_comment: str | None
+    time_spend_comment: str | None
+    search_words: str | None
+    department: str | None
+    domains: list[Domain]
+    kle: str | None = strawberry.field(description="KLE code NN.NN.NN (Danish task taxonomy).")
+    form: str | None = strawberry.field(description="FORM code (Danish reference model).")
+    kla: str | None = strawberry.field(description="Number in KL's Arbejdsgangsbank.")
+    k_codes: list[str] = strawberry.field(description="Norwegian K-koder (archive keys).")
+    kl_id: str | None
+    sep_mep: bool
+    legal_clause: str | None
+    legal_clause_last_verified: date | None
+    phase: Phase
+    status: Status | None
+    visibility: Visibility
+    type: ProcessType
+    run_period: RunPeriod | None
+    runs_per_year: int | None
+    minutes_per_run: float | None
+    employees_doing_process: int | None
+    automation_percentage: int | None
+    development_hours: float | None
+    targets_citizens: bool | None
+    targets_companies: bool | None
+    assessment: Assessment
+    put_into_operation: date | None
+    decommissioned: date | None
+    code_repository_url: str | None
+    contact: Contact
+    internal_notes: str | None = strawberry.field(description="Only for the owning municipality.")
+    case_reference: str | None = strawberry.field(
+        description="Case number in the owner's ESDH; only for the owning municipality."
+    )
+    reporter: str | None = strawberry.field(description="Only for the owning municipality.")
+    owner: str | None = strawberry.field(description="Only for the owning municipality.")
+    co_editors: list[str] | None = strawberry.field(description="Only for the owning municipality.")
+    source_id: str | None = strawberry.field(description="The record's id in its source.")
+    source_url: str | None
+    synced_at: datetime | None
+    extras: JSON = strawberry.field(description="Source fields with no place in this model.")
+    created_at: datetime
+    updated_at: datetime
+    version: int = strawberry.field(description="Increments on every change; send it with updates.")
+    expected_hours_per_year: float | None = strawberry.field(
+        description="runsPerYear x minutesPerRun x automationPercentage / 60 / 100 (an estimate)."
+    )
+    _id: strawberry.Private[uuid.UUID]
+    _municipality_code: strawberry.Private[str]
+    _vendor_id: strawberry.Private[uuid.UUID | None]
+    _agreement_id: strawberry.Private[uuid.UUID | None]
+    _source_code: strawberry.Private[str | None]
+
+    @strawberry.field
+    async def municipality(self, info: Info) -> Municipality:
+        found = await Municipality.load(info, self._municipality_code)
+        assert found is not None, "process without municipality"
+        return found
+
+    @strawberry.field(description="Systems the manual process works in.")
+    async def it_systems(self, info: Info) -> list[ItSystem]:
+        rows = await info.context.loaders.it_systems_by_process.load(self._id)
+        return [ItSystem.from_row(row) for row in rows]
+
+    @strawberry.field
+    async def technologies(self, info: Info) -> list[Technology]:
+        rows = await info.context.loaders.technologies_by_process.load(self._id)
+        return [Technology.from_row(row) for row in rows]
+
+    @strawberry.field
+    async def vendor(self, info: Info) -> Vendor | None:
+        from reusegraph.schema.vendors import Vendor
+
+        return await Vendor.load(info, self._vendor_id) if self._vendor_id else None
+
+    @strawberry.field(description="The agreement the work was bought under.")
+    async def agreement(self, info: Info) -> FrameworkAgreement | None:
+        from reusegraph.schema.agreements import FrameworkAgreement
+
+        if self._agreement_id is None:
+            return None
+        return await FrameworkAgreement.load(info, self._agreement_id)
+
+    @strawberry.field
+    async def source(self, info: Info) -> Source | None:
+        from reusegraph.schema.sources import Source
+
+        if self._source_code is None:
+            return None
+        row = await info.context.loaders.source_by_code.load(self._source_code)
+        return Source.from_row(row) if row else None
+
+    @strawberry.field(description="Processes this one was derived from (its origins).")
+    async def reused_from(self, info: Info) -> list[ReuseLink]:
+        from reusegraph.schema.reuse import ReuseLink
+
+        rows = await info.context.loaders.reused_from_by_process.load(self._id)
+        return [ReuseLink.from_row(row) for row in rows]
+
+    @strawberry.field(description="Processes derived from this one, in any municipality.")
+    async def reused_by(self, info: Info) -> list[ReuseLink]:
+        from reusegraph.schema.reuse import ReuseLink
+
+        rows = await info.context.loaders.reused_by_by_process.load(self._id)
+        return [ReuseLink.from_row(row) for row in rows]
+
+    @strawberry.field(description="The whole ancestry and all descendants, any depth.")
+    async def lineage(self, info: Info) -> Lineage:
+        from reusegraph.schema.reuse import Lineage
+
+        rows = await info.context.loaders.lineage_by_process.load(self._id)
+        return Lineage.from_rows(rows)
+
+    @strawberry.field(description="Monthly benefit records, oldest first.")
+    async def benefits(
+        self,
+        info: Info,
+        kind: BenefitKind | None = None,
+        from_: Annotated[Month | None, strawberry.argument(name="from")] = None,
+        to: Month | None = None,
+    ) -> list[BenefitRecord]:
+        from reusegraph.schema.benefits import BenefitRecord, within
+
+        rows = await info.context.loaders.benefits_by_process.load(self._id)
+        return [BenefitRecord.from_row(r) for r in within(rows, kind, from_, to)]
+
+    @strawberry.field(description="The same records as parallel lists: compact for charts.")
+    async def benefit_series(
+        self, info: Info, kind: BenefitKind = StoreBenefitKind.MEASURED
+    ) -> BenefitSeries:
+        from reusegraph.schema.benefits import BenefitSeries, within
+
+        rows = await info.context.loaders.benefits_by_process.load(self._id)
+        return BenefitSeries.from_rows(within(rows, kind, None, None))
+
+    @strawberry.field(description="Sum of hoursSaved over all benefit records of this kind.")
+    async def total_hours_saved(
+        self, info: Info, kind: BenefitKind = StoreBenefitKind.MEASURED
+    ) -> float:
+        total = await info.context.loaders.hours_by_process_and_kind.load((self._id, kind.value))
+        return total or 0.0
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> "Process":
+        r = row._mapping
+        return cls(
+            id=strawberry.ID(global_id("Process", r["id"])),
+            **{name: r[name] for name in _PLAIN},
+            minutes_per_run=_float(r["minutes_per_run"]),
+            development_hours=_float(r["development_hours"]),
+            assessment=Assessment(**{name: r[name] for name in ASSESSMENT_FIELDS}, rating=r["rating"]),
+            contact=Contact(
+                name=r["contact_name"],
+                email=r["contact_email"],
+                other_contact_email=r["other_contact_email"],
+            ),
+            case_reference=r["esdh_reference"],
+            expected_hours_per_year=expected_hours_per_year(
+                r["runs_per_year"], r["minutes_per_run"], r["automation_percentage"]
+            ),
+            _id=r["id"],
+            _municipality_code=r["municipality_code"],
+            _vendor_id=r["vendor_id"],
+            _agreement_id=r["agreement_id"],
+            _source_code=r["source_code"],
+        )
+
+    @classmethod
+    async def load(cls, info: Info, process_id: uuid.UUID) -> "Process | None":
+        row = await info.context.loaders.process_by_id.load(process_id)
+        return cls.from_row(row) if row else None
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> "Process | None":
+        from reusegraph.schema.core.ids import parse_uuid_id
+
+        return await cls.load(info, parse_uuid_id(str(id), "Process"))
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+_PLAIN = (
+    "title",
+    "summary",
+    "description",
+    "process_challenges",
+    "solution_requests",
+    "automation_description",
+    "technical_implementation_notes",
+    "organizational_implementation_notes",
+    "status_text",
+    "rating_comment",
+    "time_spend_comment",
+    "search_words",
+    "department",
+    "domains",
+    "kle",
+    "form",
+    "kla",
+    "k_codes",
+    "kl_id",
+    "sep_mep",
+    "legal_clause",
+    "legal_clause_last_verified",
+    "phase",
+    "status",
+    "visibility",
+    "type",
+    "run_period",
+    "runs_per_year",
+    "employees_doing_process",
+    "automation_percentage",
+    "targets_citizens",
+    "targets_companies",
+    "put_into_operation",
+    "decommissioned",
+    "code_repository_url",
+    "internal_notes",
+    "reporter",
+    "owner",
+    "co_editors",
+    "source_id",
+    "source_url",
+    "synced_at",
+    "extras",
+    "created_at",
+    "updated_at",
+    "version",
+)

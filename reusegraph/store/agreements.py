@@ -1,0 +1,141 @@
+"""Reading framework agreements; their end date follows from the options exercised."""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy.engine import Row
+
+from reusegraph.store.engine import Reader
+from reusegraph.store.models import (
+    AgreementDocument,
+    FrameworkAgreement,
+    Municipality,
+    agreement_party,
+    agreement_vendor,
+)
+from reusegraph.store.pagination import Page, fetch_page
+
+A = FrameworkAgreement.__table__
+AP = agreement_party
+AV = agreement_vendor
+D = AgreementDocument.__table__
+M = Municipality.__table__
+ORDER = "START_DATE"
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    last = [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+    return date(year, month, min(day.day, last))
+
+
+def end_date(
+    start: date, initial_term_months: int, option_months: Sequence[int], exercised: int
+) -> date:
+    """Last day in force: start + initial term + the exercised options, minus one day."""
+    months = initial_term_months + sum(option_months[:exercised])
+    return add_months(start, months) - timedelta(days=1)
+
+
+# The same rule in SQL, for filters that must run in the database.
+_OPTIONS = func.unnest(A.c.option_months[1 : A.c.options_exercised]).table_valued("months")
+_EXERCISED = select(func.coalesce(func.sum(_OPTIONS.c.months), 0)).select_from(_OPTIONS)
+
+
+@dataclass(frozen=True)
+class AgreementQuery:
+    municipalities: Sequence[str] | None = None
+    vendors: Sequence[uuid.UUID] | None = None
+    kinds: Sequence[str] | None = None
+    active_on: date | None = None
+
+
+def _conditions(query: AgreementQuery) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if query.municipalities:
+        where.append(
+            exists().where(
+                AP.c.agreement_id == A.c.id, AP.c.municipality_code.in_(query.municipalities)
+            )
+        )
+    if query.vendors:
+        where.append(exists().where(AV.c.agreement_id == A.c.id, AV.c.vendor_id.in_(query.vendors)))
+    if query.kinds:
+        where.append(A.c.kind.in_(query.kinds))
+    if query.active_on is not None:
+        months = A.c.initial_term_months + _EXERCISED.scalar_subquery()
+        ends = A.c.start_date + func.make_interval(0, months)
+        where.append(A.c.start_date <= query.active_on)
+        where.append(ends > query.active_on)
+        where.append(or_(A.c.terminated_on.is_(None), A.c.terminated_on > query.active_on))
+    return where
+
+
+async def list_agreements(
+    reader: Reader, query: AgreementQuery, *, first: int, after: str | None
+) -> Page[Row[Any]]:
+    return await fetch_page(
+        reader,
+        select(A).where(and_(*_conditions(query))),
+        order=ORDER,
+        sort=A.c.start_date,
+        key=A.c.id,
+        descending=True,
+        first=first,
+        after=after,
+        parse_key=uuid.UUID,
+    )
+
+
+async def count_agreements(reader: Reader, query: AgreementQuery) -> int:
+    statement = select(func.count()).select_from(A).where(and_(*_conditions(query)))
+    return int((await reader.execute(statement)).scalar_one())
+
+
+async def agreements_by_id(reader: Reader, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Row[Any]]:
+    rows = (await reader.execute(select(A).where(A.c.id.in_(ids)))).all()
+    return {row.id: row for row in rows}
+
+
+async def agreements_by_vendor(
+    reader: Reader, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Row[Any]]]:
+    statement = (
+        select(AV.c.vendor_id.label("_owner"), A)
+        .join(A, A.c.id == AV.c.agreement_id)
+        .where(AV.c.vendor_id.in_(ids))
+        .order_by(A.c.start_date.desc(), A.c.id)
+    )
+    grouped: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
+    for row in (await reader.execute(statement)).all():
+        grouped[row._owner].append(row)
+    return grouped
+
+
+async def parties_by_agreement(
+    reader: Reader, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[str]]:
+    statement = select(AP.c.agreement_id, AP.c.municipality_code).where(AP.c.agreement_id.in_(ids))
+    grouped: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for agreement_id, code in (
+        await reader.execute(statement.order_by(AP.c.municipality_code))
+    ).all():
+        grouped[agreement_id].append(code)
+    return grouped
+
+
+async def documents_by_agreement(
+    reader: Reader, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Row[Any]]]:
+    statement = select(D).where(D.c.agreement_id.in_(ids)).order_by(D.c.title)
+    grouped: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
+    for row in (await reader.execute(statement)).all():
+        grouped[row.agreement_id].append(row)
+    return grouped

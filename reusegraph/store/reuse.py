@@ -1,0 +1,112 @@
+"""Reuse links and lineage: who reused what, across municipalities, to any depth.
+
+Links are only returned when both ends are readable by the viewer, so a PERSONAL
+process never leaks through someone else's lineage.
+"""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Integer, and_, literal, select
+from sqlalchemy.dialects.postgresql import array
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import aliased
+
+from reusegraph.auth.principal import Principal
+from reusegraph.store.engine import Reader
+from reusegraph.store.models import Process, ReuseLink
+from reusegraph.store.visibility import readable_processes
+
+L = ReuseLink.__table__
+P = Process.__table__
+
+MAX_DEPTH = 50
+
+
+def _visible_links(viewer: Principal) -> Any:
+    origin = aliased(P, name="origin")
+    derived = aliased(P, name="derived")
+    return (
+        L.join(origin, origin.c.id == L.c.origin_id).join(derived, derived.c.id == L.c.derived_id),
+        and_(readable_processes(viewer, origin), readable_processes(viewer, derived)),
+    )
+
+
+async def links_by_origin(
+    reader: Reader, viewer: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Row[Any]]]:
+    """Links whose origin is one of ``ids``: the processes that reused each of them."""
+    joined, readable = _visible_links(viewer)
+    statement = (
+        select(L)
+        .select_from(joined)
+        .where(L.c.origin_id.in_(ids), readable)
+        .order_by(L.c.reused_on.asc().nulls_last(), L.c.id)
+    )
+    grouped: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
+    for row in (await reader.execute(statement)).all():
+        grouped[row.origin_id].append(row)
+    return grouped
+
+
+async def links_by_derived(
+    reader: Reader, viewer: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Row[Any]]]:
+    """Links whose derived process is one of ``ids``: what each of them reused."""
+    joined, readable = _visible_links(viewer)
+    statement = (
+        select(L)
+        .select_from(joined)
+        .where(L.c.derived_id.in_(ids), readable)
+        .order_by(L.c.reused_on.asc().nulls_last(), L.c.id)
+    )
+    grouped: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
+    for row in (await reader.execute(statement)).all():
+        grouped[row.derived_id].append(row)
+    return grouped
+
+
+async def lineage(
+    reader: Reader, viewer: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Row[Any]]]:
+    """For each id: every ancestor link (negative depth) and descendant link (positive).
+
+    One recursive CTE per direction for all ids at once. The walk stops at links the
+    viewer cannot read and never revisits a process, so cycles end.
+    """
+    joined, readable = _visible_links(viewer)
+    visible = select(L).select_from(joined).where(readable).cte("visible")
+    result: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
+    walks = (("up", "derived_id", "origin_id"), ("down", "origin_id", "derived_id"))
+    for direction, near, far in walks:
+        seed = select(
+            visible.c[near].label("root"),
+            visible.c.id.label("link_id"),
+            visible.c[far].label("reached"),
+            literal(1, Integer).label("depth"),
+            array([visible.c[near], visible.c[far]]).label("path"),
+        ).where(visible.c[near].in_(ids))
+        walk = seed.cte(f"walk_{direction}", recursive=True)
+        step = select(
+            walk.c.root,
+            visible.c.id,
+            visible.c[far],
+            walk.c.depth + 1,
+            walk.c.path.op("||")(visible.c[far]),
+        ).where(
+            visible.c[near] == walk.c.reached,
+            ~(visible.c[far] == walk.c.path.any_()),
+            walk.c.depth < MAX_DEPTH,
+        )
+        walk = walk.union_all(step)
+        sign = -1 if direction == "up" else 1
+        statement = (
+            select(walk.c.root, (walk.c.depth * sign).label("depth"), visible)
+            .join(visible, visible.c.id == walk.c.link_id)
+            .order_by(walk.c.root, walk.c.depth, visible.c.id)
+        )
+        for row in (await reader.execute(statement)).all():
+            result[row.root].append(row)
+    return result

@@ -1,0 +1,47 @@
+"""Reading sources: where data comes from and whether it is fresh."""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Row
+
+from reusegraph.store.engine import Reader
+from reusegraph.store.enums import SourceKind
+from reusegraph.store.models import Source, source_owner
+
+S = Source.__table__
+SO = source_owner
+
+
+def is_stale(row: Row[Any], now: datetime | None = None) -> bool:
+    """Hosted data is written here and is never stale; mirrors are stale when not synced in time."""
+    if row.kind == SourceKind.HOSTED:
+        return False
+    if row.last_sync_finished_at is None or row.last_outcome not in (None, "ok"):
+        return True
+    now = now or datetime.now(UTC)
+    return now - row.last_sync_finished_at > timedelta(seconds=row.stale_after_seconds)
+
+
+async def all_sources(reader: Reader) -> list[Row[Any]]:
+    return list((await reader.execute(select(S).order_by(S.c.code))).all())
+
+
+async def sources_by_code(reader: Reader, codes: Sequence[str]) -> dict[str, Row[Any]]:
+    rows = (await reader.execute(select(S).where(S.c.code.in_(codes)))).all()
+    return {row.code: row for row in rows}
+
+
+async def owners_by_source(reader: Reader, codes: Sequence[str]) -> dict[str, list[str]]:
+    statement = (
+        select(SO.c.source_code, SO.c.municipality_code)
+        .where(SO.c.source_code.in_(codes))
+        .order_by(SO.c.municipality_code)
+    )
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for code, municipality in (await reader.execute(statement)).all():
+        grouped[code].append(municipality)
+    return grouped

@@ -1,0 +1,34 @@
+"""Which rows a principal may read, as SQL predicates applied inside every read query.
+
+Rules (OS2autoproces's, kept): PUBLIC processes and shared umbrellas (GLOBAL_PARENT) are
+readable by everyone; MUNICIPALITY ones by members of the owning municipality; PERSONAL
+ones by their reporter and co-editors in that municipality.
+"""
+
+from sqlalchemy import ColumnElement, FromClause, and_, false, literal, or_
+
+from reusegraph.auth.principal import Principal
+from reusegraph.store.enums import ProcessType, Visibility
+from reusegraph.store.models import Process
+
+_process = Process.__table__
+
+
+def readable_processes(viewer: Principal, table: FromClause = _process) -> ColumnElement[bool]:
+    c = table.c
+    public = or_(c.visibility == Visibility.PUBLIC, c.type == ProcessType.GLOBAL_PARENT)
+    if viewer.municipality is None or not viewer.is_member_of(viewer.municipality):
+        return public
+    own = c.municipality_code == viewer.municipality
+    personal: ColumnElement[bool] = false()
+    if viewer.subject is not None:
+        personal = and_(
+            c.visibility == Visibility.PERSONAL,
+            or_(c.reporter == viewer.subject, literal(viewer.subject) == c.co_editors.any_()),
+        )
+    return or_(public, and_(own, or_(c.visibility == Visibility.MUNICIPALITY, personal)))
+
+
+def sees_internals(viewer: Principal, municipality_code: str) -> bool:
+    """Internal notes, case references and people are only for the owning municipality."""
+    return viewer.is_member_of(municipality_code)

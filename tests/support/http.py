@@ -1,0 +1,72 @@
+"""The real app on a real loopback port (uvicorn), and a small GraphQL client for tests."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import uvicorn
+from starlette.types import ASGIApp
+
+
+@asynccontextmanager
+async def serving(app: ASGIApp) -> AsyncIterator[str]:
+    """Run ``app`` with uvicorn on 127.0.0.1 and a free port; yield its base URL."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(30):
+            while not server.started:
+                if task.done():
+                    task.result()
+                    raise RuntimeError("server stopped during start-up")
+                await asyncio.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, timeout=30)
+
+
+class GraphQLClient:
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = await self.http.post("/graphql", json={"query": query, "variables": variables})
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The result's data; fails the test if there are any errors."""
+        body = await self.post(query, variables)
+        assert "errors" not in body, body["errors"]
+        data: dict[str, Any] = body["data"]
+        return data
+
+    async def error(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The first error; fails the test if there is none."""
+        body = await self.post(query, variables)
+        assert body.get("errors"), f"expected an error, got {body}"
+        first: dict[str, Any] = body["errors"][0]
+        return first
+
+
+@asynccontextmanager
+async def graphql_client(base_url: str) -> AsyncIterator[GraphQLClient]:
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        yield GraphQLClient(http)
+
+
+@asynccontextmanager
+async def running_api(database_url: str, **settings: Any) -> AsyncIterator[GraphQLClient]:
+    """The whole app (as ``reusegraph serve`` builds it) over a test database."""
+    from reusegraph.api.app import create_app
+    from reusegraph.api.settings import Settings
+
+    app = create_app(Settings(**settings), database_url)
+    async with serving(app) as base_url, graphql_client(base_url) as client:
+        yield client
