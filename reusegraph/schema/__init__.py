@@ -4,7 +4,10 @@ Printed as an Apollo Federation v2.9 subgraph (the newest version both Apollo's 
 Guild's composition accept), so the gateway can also sit behind a federation router.
 """
 
+from typing import Any
+
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -25,10 +28,15 @@ from reusegraph.schema.vendors import Vendor
 FEDERATION_VERSION = "2.9"
 
 
+class Schema(strawberry.federation.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Client errors are not server problems; unexpected ones are logged by the endpoint."""
+
+
 def build_schema(
     *, max_depth: int = 12, max_aliases: int = 30, max_tokens: int = 5000
-) -> strawberry.federation.Schema:
-    return strawberry.federation.Schema(
+) -> Schema:
+    return Schema(
         query=Query,
         types=[Municipality, Process, Vendor, FrameworkAgreement, NetworkMeeting],
         federation_version=FEDERATION_VERSION,  # type: ignore[arg-type]

@@ -52,14 +52,15 @@ def check_municipality_code(code: str, field: str) -> None:
 
 
 async def _known(
-    info: Info, table: Table, codes: Sequence[str] | None, field: str, hint: str
+    info: Info, table: Table, codes: Sequence[str] | None, field: str, noun: str, listing: str
 ) -> list[str] | None:
     if not codes:
         return None
     unknown = await catalog.unknown_codes(info.context.reader, table, list(codes))
     if unknown:
         raise BadUserInput(
-            f"{field}: unknown {hint} {', '.join(map(repr, unknown))}", argument=field
+            f"{field}: unknown {noun} {', '.join(map(repr, unknown))}; see `{listing}` for codes",
+            argument=field,
         )
     return list(codes)
 
@@ -67,19 +68,15 @@ async def _known(
 async def municipality_codes(info: Info, codes: Sequence[str] | None, field: str) -> list[str] | None:
     for code in codes or ():
         check_municipality_code(code, field)
-    return await _known(
-        info, Municipality.__table__, codes, field, "municipality; see `municipalities` for codes"
-    )
+    return await _known(info, Municipality.__table__, codes, field, "municipality", "municipalities")
 
 
 async def technology_codes(info: Info, codes: Sequence[str] | None, field: str) -> list[str] | None:
-    return await _known(
-        info, Technology.__table__, codes, field, "technology; see `technologies` for codes"
-    )
+    return await _known(info, Technology.__table__, codes, field, "technology", "technologies")
 
 
 async def it_system_codes(info: Info, codes: Sequence[str] | None, field: str) -> list[str] | None:
-    return await _known(info, ItSystem.__table__, codes, field, "IT system; see `itSystems` for codes")
+    return await _known(info, ItSystem.__table__, codes, field, "IT system", "itSystems")
 
 
 def check_search(search: str | None) -> str | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.engine import Row
 
 from reusegraph.store.engine import Reader
@@ -83,7 +83,7 @@ async def list_agreements(
 ) -> Page[Row[Any]]:
     return await fetch_page(
         reader,
-        select(A).where(and_(*_conditions(query))),
+        select(A).where(*_conditions(query)),
         order=ORDER,
         sort=A.c.start_date,
         key=A.c.id,
@@ -95,7 +95,7 @@ async def list_agreements(
 
 
 async def count_agreements(reader: Reader, query: AgreementQuery) -> int:
-    statement = select(func.count()).select_from(A).where(and_(*_conditions(query)))
+    statement = select(func.count()).select_from(A).where(*_conditions(query))
     return int((await reader.execute(statement)).scalar_one())
 
 

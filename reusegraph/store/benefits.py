@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, cast, distinct, exists, func, select, true
+from sqlalchemy import ColumnElement, Integer, cast, distinct, exists, func, select, true
 from sqlalchemy.engine import Row
 
 from reusegraph.auth.principal import Principal
@@ -138,7 +138,7 @@ async def summarize(
     if query.countries:
         where.append(M.c.country.in_(query.countries))
     if query.domains:
-        where.append(P.c.domains.overlap(cast(list(query.domains), P.c.domains.type)))
+        where.append(P.c.domains.op("&&")(cast(list(query.domains), P.c.domains.type)))
     if query.technologies:
         t = PT.alias("tf")
         where.append(
@@ -166,14 +166,14 @@ async def summarize(
             func.count().label("records"),
         )
         .select_from(source)
-        .where(and_(*where))
+        .where(*where)
         .group_by(*dims)
         .order_by(*dims)
     )
     money = (
         select(*dims, B.c.currency, func.sum(B.c.money_amount).label("amount"))
         .select_from(source)
-        .where(and_(*where), B.c.currency.is_not(None))
+        .where(*where, B.c.currency.is_not(None))
         .group_by(*dims, B.c.currency)
     )
     names = [d.value.lower() for d in dimensions]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Table, exists, func, or_, select
 from sqlalchemy.engine import Row
 
 from reusegraph.store.engine import Reader
@@ -65,7 +65,7 @@ async def list_meetings(
     """Newest first; undated meetings (the sources do not date all of them) last."""
     return await fetch_page(
         reader,
-        select(N).where(and_(*_conditions(query))),
+        select(N).where(*_conditions(query)),
         order=ORDER,
         sort=func.coalesce(N.c.held_on, UNDATED),
         key=N.c.id,
@@ -77,7 +77,7 @@ async def list_meetings(
 
 
 async def count_meetings(reader: Reader, query: MeetingQuery) -> int:
-    statement = select(func.count()).select_from(N).where(and_(*_conditions(query)))
+    statement = select(func.count()).select_from(N).where(*_conditions(query))
     return int((await reader.execute(statement)).scalar_one())
 
 

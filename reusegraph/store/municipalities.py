@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.engine import Row
 
 from reusegraph.store.engine import Reader
@@ -54,7 +54,7 @@ def _conditions(query: MunicipalityQuery) -> list[ColumnElement[bool]]:
 async def list_municipalities(
     reader: Reader, query: MunicipalityQuery, *, first: int, after: str | None
 ) -> Page[Row[Any]]:
-    statement = select(M).where(and_(*_conditions(query)))
+    statement = select(M).where(*_conditions(query))
     return await fetch_page(
         reader,
         statement,
@@ -68,7 +68,7 @@ async def list_municipalities(
 
 
 async def count_municipalities(reader: Reader, query: MunicipalityQuery) -> int:
-    statement = select(func.count()).select_from(M).where(and_(*_conditions(query)))
+    statement = select(func.count()).select_from(M).where(*_conditions(query))
     return int((await reader.execute(statement)).scalar_one())
 
 

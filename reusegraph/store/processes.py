@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Float,
-    and_,
     case,
     cast,
     exists,
@@ -113,7 +112,7 @@ def _conditions(viewer: Principal, query: ProcessQuery) -> list[ColumnElement[bo
     if query.statuses:
         where.append(P.c.status.in_(query.statuses))
     if query.domains:
-        where.append(P.c.domains.overlap(cast(list(query.domains), P.c.domains.type)))
+        where.append(P.c.domains.op("&&")(cast(list(query.domains), P.c.domains.type)))
     if query.technologies:
         t = process_technology
         where.append(
@@ -163,7 +162,7 @@ async def list_processes(
     after: str | None,
 ) -> Page[Row[Any]]:
     sort = _sort_key(order, query)
-    statement = select(*_columns(viewer)).where(and_(*_conditions(viewer, query)))
+    statement = select(*_columns(viewer)).where(*_conditions(viewer, query))
     return await fetch_page(
         reader,
         statement,
@@ -178,7 +177,7 @@ async def list_processes(
 
 
 async def count_processes(reader: Reader, viewer: Principal, query: ProcessQuery) -> int:
-    statement = select(func.count()).select_from(P).where(and_(*_conditions(viewer, query)))
+    statement = select(func.count()).select_from(P).where(*_conditions(viewer, query))
     return int((await reader.execute(statement)).scalar_one())
 
 

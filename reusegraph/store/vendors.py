@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.engine import Row
 
 from reusegraph.store.engine import Reader
@@ -43,7 +43,7 @@ async def list_vendors(
 ) -> Page[Row[Any]]:
     return await fetch_page(
         reader,
-        select(V).where(and_(*_conditions(query))),
+        select(V).where(*_conditions(query)),
         order=ORDER,
         sort=V.c.name,
         key=V.c.id,
@@ -55,7 +55,7 @@ async def list_vendors(
 
 
 async def count_vendors(reader: Reader, query: VendorQuery) -> int:
-    statement = select(func.count()).select_from(V).where(and_(*_conditions(query)))
+    statement = select(func.count()).select_from(V).where(*_conditions(query))
     return int((await reader.execute(statement)).scalar_one())
 
 

@@ -15,6 +15,7 @@ from reusegraph.store.models import (
     Process,
     ReuseLink,
     Technology,
+    Vendor,
     process_it_system,
     process_technology,
 )
@@ -75,6 +76,7 @@ async def insert_rows(db: Database, **tables: list[dict[str, Any]]) -> None:
         "it_system": ItSystem.__table__,
         "technology": Technology.__table__,
         "municipality": Municipality.__table__,
+        "vendor": Vendor.__table__,
         "process": Process.__table__,
         "process_it_system": process_it_system,
         "process_technology": process_technology,

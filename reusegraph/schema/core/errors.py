@@ -48,7 +48,7 @@ class ServiceUnavailable(AppError):
     code = "SERVICE_UNAVAILABLE"
 
 
-_ENUM_VALUE = re.compile(r'Value "?[^"]*"? does not exist in "(\w+)" enum|Enum "(\w+)" cannot represent')
+_ENUM_VALUE = re.compile(r"""does not exist in ["'](\w+)["'] enum|Enum ["'](\w+)["'] cannot represent""")
 
 
 def _with_allowed_values(message: str, schema: GraphQLSchema) -> str | None:
@@ -65,8 +65,12 @@ def _with_allowed_values(message: str, schema: GraphQLSchema) -> str | None:
 
 def format_error(error: GraphQLError, schema: GraphQLSchema, request_id: str) -> dict[str, Any]:
     original = error.original_error
+    while isinstance(original, GraphQLError):
+        original = original.original_error
     extensions: dict[str, Any] = {}
     message = error.message
+    if error.message.startswith("Variable ") and not isinstance(original, AppError):
+        original = None  # a variable that does not fit its type: the client's to fix
     if isinstance(original, InvalidCursor):
         original = BadUserInput(str(original), argument="after")
     if isinstance(original, DatabaseUnavailable):
