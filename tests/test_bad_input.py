@@ -35,11 +35,23 @@ async def seeded(empty_db: Database, api: GraphQLClient) -> GraphQLClient:
         ("{ processes(first: 501) { totalCount } }", "first", "between 0 and 500"),
         ("{ processes(first: -1) { totalCount } }", "first", "between 0 and 500"),
         ('{ processes(filter: {kle: ["27.2"]}) { totalCount } }', "filter.kle", "NN.NN"),
-        ('{ processes(filter: {technology: ["robots"]}) { totalCount } }', "filter.technology", "see `technologies`"),
-        ('{ process(id: "Vendor:8d1f2c1e-7a32-4c9c-9a49-0d7f8b1f7f11") { title } }', "id", "a Process id is expected"),
+        (
+            '{ processes(filter: {technology: ["robots"]}) { totalCount } }',
+            "filter.technology",
+            "see `technologies`",
+        ),
+        (
+            '{ process(id: "Vendor:8d1f2c1e-7a32-4c9c-9a49-0d7f8b1f7f11") { title } }',
+            "id",
+            "a Process id is expected",
+        ),
         ('{ node(id: "Spaceship:1") { id } }', "id", "Type one of"),
-        ("{ processes(orderBy: {field: RELEVANCE}) { totalCount } }", "orderBy", "needs a `search`"),
-        ('{ benefitSummary(groupBy: [YEAR, YEAR]) { hoursSaved } }', "groupBy", "twice"),
+        (
+            "{ processes(orderBy: {field: RELEVANCE}) { totalCount } }",
+            "orderBy",
+            "needs a `search`",
+        ),
+        ("{ benefitSummary(groupBy: [YEAR, YEAR]) { hoursSaved } }", "groupBy", "twice"),
     ],
 )
 async def test_bad_argument_is_named_with_what_is_allowed(
@@ -66,7 +78,7 @@ async def test_cursor_from_another_order_is_refused(seeded: GraphQLClient) -> No
     "query",
     [
         "{ processes(filter: {phase: [FINISHED]}) { totalCount } }",
-        'query ($p: [Phase!]) { processes(filter: {phase: $p}) { totalCount } }',
+        "query ($p: [Phase!]) { processes(filter: {phase: $p}) { totalCount } }",
     ],
 )
 async def test_unknown_enum_value_lists_the_allowed_values(
@@ -81,7 +93,7 @@ async def test_unknown_enum_value_lists_the_allowed_values(
 
 async def test_malformed_month_is_refused(seeded: GraphQLClient) -> None:
     error = await seeded.error(
-        'query ($f: BenefitFilter) { benefitSummary(groupBy: [YEAR], filter: $f) { hoursSaved } }',
+        "query ($f: BenefitFilter) { benefitSummary(groupBy: [YEAR], filter: $f) { hoursSaved } }",
         {"f": {"from": "2022-13"}},
     )
     assert error["extensions"]["code"] == "BAD_USER_INPUT"

@@ -35,7 +35,9 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     )
 
 
-def test_serve_refuses_a_database_that_is_behind_and_says_how_to_fix_it(blank_database: str) -> None:
+def test_serve_refuses_a_database_that_is_behind_and_says_how_to_fix_it(
+    blank_database: str,
+) -> None:
     result = run("serve", "--port", "0", env={"DATABASE_URL": blank_database})
     assert result.returncode == 2
     assert "Run `reusegraph migrate`" in result.stderr

@@ -31,7 +31,7 @@ async def own_server(tmp_path: Path) -> AsyncIterator[tuple[EmbeddedPostgres, st
 
 
 def _pg_ctl(embedded: EmbeddedPostgres, action: str) -> None:
-    from pgserver._commands import pg_ctl
+    from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
 
     server = embedded._server
     assert server is not None
@@ -47,7 +47,9 @@ async def test_queries_fail_clearly_while_the_database_is_down_and_recover(
     embedded, url = own_server
     app = create_app(Settings(), url)
     async with serving(app) as base_url, graphql_client(base_url) as client:
-        assert await client.data("{ municipalities { totalCount } }") == {"municipalities": {"totalCount": 0}}
+        assert await client.data("{ municipalities { totalCount } }") == {
+            "municipalities": {"totalCount": 0}
+        }
 
         await asyncio.to_thread(_pg_ctl, embedded, "stop")
         error = await client.error("{ municipalities { totalCount } }")
@@ -57,6 +59,7 @@ async def test_queries_fail_clearly_while_the_database_is_down_and_recover(
         assert (await client.http.get("/healthz")).status_code == 200
 
         await asyncio.to_thread(_pg_ctl, embedded, "start")
-        assert await client.data("{ municipalities { totalCount } }") == {"municipalities": {"totalCount": 0}}
+        assert await client.data("{ municipalities { totalCount } }") == {
+            "municipalities": {"totalCount": 0}
+        }
         assert (await client.http.get("/readyz")).status_code == 200
-

@@ -1,5 +1,6 @@
 """Every processes filter, search and order, against real PostgreSQL."""
 
+import uuid
 from datetime import date
 from typing import Any
 
@@ -14,7 +15,7 @@ TITLES = "query ($f: ProcessFilter, $s: String) { processes(filter: $f, search: 
 
 @pytest.fixture
 async def client(empty_db: Database, api: GraphQLClient) -> GraphQLClient:
-    vendor = {"id": b.uuid.uuid4(), "name": "Robot A/S", "country": "DK"}
+    vendor = {"id": uuid.uuid4(), "name": "Robot A/S", "country": "DK"}
     skanderborg = b.process(
         "DK-0746",
         title="Godkendelse af fakturaer på lægeerklæringer",
@@ -28,7 +29,9 @@ async def client(empty_db: Database, api: GraphQLClient) -> GraphQLClient:
         minutes_per_run=5,
         automation_percentage=90,
     )
-    syddjurs = b.process("DK-0706", title="Lægeerklæringer: fakturakontrol", phase="DEVELOPMENT", kle="27.24.10")
+    syddjurs = b.process(
+        "DK-0706", title="Lægeerklæringer: fakturakontrol", phase="DEVELOPMENT", kle="27.24.10"
+    )
     trondheim = b.process(
         "NO-5001",
         title="Kontrollrapport lønn",
@@ -40,7 +43,9 @@ async def client(empty_db: Database, api: GraphQLClient) -> GraphQLClient:
         minutes_per_run=600,
         automation_percentage=50,
     )
-    idea = b.process("NO-5001", title="Saksprotokoller", phase="IDEA", status="PENDING", domains=["DEMOCRACY"])
+    idea = b.process(
+        "NO-5001", title="Saksprotokoller", phase="IDEA", status="PENDING", domains=["DEMOCRACY"]
+    )
     hidden = b.process("NO-5001", title="Skjult lønn", visibility="MUNICIPALITY")
     personal = b.process("NO-5001", title="Personlig lønn", visibility="PERSONAL")
     await b.insert_rows(
@@ -60,7 +65,9 @@ async def client(empty_db: Database, api: GraphQLClient) -> GraphQLClient:
     return api
 
 
-async def titles(client: GraphQLClient, filter: dict[str, Any] | None = None, search: str | None = None) -> set[str]:
+async def titles(
+    client: GraphQLClient, filter: dict[str, Any] | None = None, search: str | None = None
+) -> set[str]:
     data = await client.data(TITLES, {"f": filter, "s": search})
     found = {n["title"] for n in data["processes"]["nodes"]}
     assert data["processes"]["totalCount"] == len(found)
@@ -70,17 +77,32 @@ async def titles(client: GraphQLClient, filter: dict[str, Any] | None = None, se
 @pytest.mark.parametrize(
     ("filter", "expected"),
     [
-        ({"municipality": ["DK-0746", "DK-0706"]}, {"Godkendelse af fakturaer på lægeerklæringer", "Lægeerklæringer: fakturakontrol"}),
+        (
+            {"municipality": ["DK-0746", "DK-0706"]},
+            {"Godkendelse af fakturaer på lægeerklæringer", "Lægeerklæringer: fakturakontrol"},
+        ),
         ({"country": ["NO"]}, {"Kontrollrapport lønn", "Saksprotokoller"}),
-        ({"phase": ["IDEA", "DEVELOPMENT"]}, {"Saksprotokoller", "Lægeerklæringer: fakturakontrol"}),
+        (
+            {"phase": ["IDEA", "DEVELOPMENT"]},
+            {"Saksprotokoller", "Lægeerklæringer: fakturakontrol"},
+        ),
         ({"status": ["PENDING"]}, {"Saksprotokoller"}),
         ({"domain": ["HR", "DEMOCRACY"]}, {"Kontrollrapport lønn", "Saksprotokoller"}),
-        ({"technology": ["rpa"], "country": ["DK"]}, {"Godkendelse af fakturaer på lægeerklæringer"}),
+        (
+            {"technology": ["rpa"], "country": ["DK"]},
+            {"Godkendelse af fakturaer på lægeerklæringer"},
+        ),
         ({"itSystem": ["esa"]}, {"Kontrollrapport lønn"}),
         ({"itSystem": ["sofie"]}, set()),
-        ({"kle": ["27.24"]}, {"Godkendelse af fakturaer på lægeerklæringer", "Lægeerklæringer: fakturakontrol"}),
+        (
+            {"kle": ["27.24"]},
+            {"Godkendelse af fakturaer på lægeerklæringer", "Lægeerklæringer: fakturakontrol"},
+        ),
         ({"kle": ["27.24.10"]}, {"Lægeerklæringer: fakturakontrol"}),
-        ({"hasReuse": True}, {"Godkendelse af fakturaer på lægeerklæringer", "Lægeerklæringer: fakturakontrol"}),
+        (
+            {"hasReuse": True},
+            {"Godkendelse af fakturaer på lægeerklæringer", "Lægeerklæringer: fakturakontrol"},
+        ),
         ({"hasReuse": False}, {"Kontrollrapport lønn", "Saksprotokoller"}),
         ({"updatedSince": "2030-01-01T00:00:00+00:00"}, set()),
     ],
@@ -91,31 +113,41 @@ async def test_filter(client: GraphQLClient, filter: dict[str, Any], expected: s
 
 async def test_vendor_filter(client: GraphQLClient) -> None:
     vendor_id = client.vendor_id  # type: ignore[attr-defined]
-    assert await titles(client, {"vendor": [vendor_id]}) == {"Godkendelse af fakturaer på lægeerklæringer"}
+    assert await titles(client, {"vendor": [vendor_id]}) == {
+        "Godkendelse af fakturaer på lægeerklæringer"
+    }
 
 
 async def test_anonymous_readers_see_only_public_processes(client: GraphQLClient) -> None:
     found = await titles(client)
-    assert "Skjult lønn" not in found and "Personlig lønn" not in found
+    assert "Skjult lønn" not in found
+    assert "Personlig lønn" not in found
     assert len(found) == 4
 
 
 @pytest.mark.parametrize(
     ("search", "expected"),
     [
-        ("lægeerklæring", {"Godkendelse af fakturaer på lægeerklæringer", "Lægeerklæringer: fakturakontrol"}),
+        (
+            "lægeerklæring",
+            {"Godkendelse af fakturaer på lægeerklæringer", "Lægeerklæringer: fakturakontrol"},
+        ),
         ("fakturaer", {"Godkendelse af fakturaer på lægeerklæringer"}),
         ("lønnskjøring", {"Kontrollrapport lønn"}),
         ("lønn", {"Kontrollrapport lønn"}),
         ("spaceship", set()),
     ],
 )
-async def test_full_text_search_in_danish_and_norwegian(client: GraphQLClient, search: str, expected: set[str]) -> None:
+async def test_full_text_search_in_danish_and_norwegian(
+    client: GraphQLClient, search: str, expected: set[str]
+) -> None:
     assert await titles(client, search=search) == expected
 
 
 async def test_search_ranks_title_matches_first(client: GraphQLClient) -> None:
-    data = await client.data('{ processes(search: "lægeerklæringer fakturaer") { nodes { title } } }')
+    data = await client.data(
+        '{ processes(search: "lægeerklæringer fakturaer") { nodes { title } } }'
+    )
     assert data["processes"]["nodes"][0]["title"] == "Godkendelse af fakturaer på lægeerklæringer"
 
 
@@ -129,7 +161,8 @@ async def test_keyset_pages_cover_everything_once(client: GraphQLClient) -> None
         if not data["pageInfo"]["hasNextPage"]:
             break
         after = data["pageInfo"]["endCursor"]
-    assert seen == sorted(seen) and len(seen) == len(set(seen)) == 4
+    assert seen == sorted(seen)
+    assert len(seen) == len(set(seen)) == 4
 
 
 async def test_order_by_expected_hours(client: GraphQLClient) -> None:
@@ -137,14 +170,26 @@ async def test_order_by_expected_hours(client: GraphQLClient) -> None:
         "{ processes(orderBy: {field: EXPECTED_HOURS_PER_YEAR, direction: DESC}, first: 2) { nodes { title expectedHoursPerYear } } }"
     )
     nodes = data["processes"]["nodes"]
-    assert nodes[0] == {"title": "Godkendelse af fakturaer på lægeerklæringer", "expectedHoursPerYear": 150.0}
+    assert nodes[0] == {
+        "title": "Godkendelse af fakturaer på lægeerklæringer",
+        "expectedHoursPerYear": 150.0,
+    }
     assert nodes[1]["expectedHoursPerYear"] == 60.0
 
 
-async def test_first_defaults_to_50_and_zero_returns_only_the_count(empty_db: Database, api: GraphQLClient) -> None:
-    await b.insert_rows(empty_db, municipality=[b.municipality("DK-0101")], process=[b.process("DK-0101") for _ in range(60)])
-    data = await api.data("{ processes { totalCount nodes { title } pageInfo { hasNextPage } } none: processes(first: 0) { totalCount nodes { title } } }")
-    assert len(data["processes"]["nodes"]) == 50 and data["processes"]["pageInfo"]["hasNextPage"]
+async def test_first_defaults_to_50_and_zero_returns_only_the_count(
+    empty_db: Database, api: GraphQLClient
+) -> None:
+    await b.insert_rows(
+        empty_db,
+        municipality=[b.municipality("DK-0101")],
+        process=[b.process("DK-0101") for _ in range(60)],
+    )
+    data = await api.data(
+        "{ processes { totalCount nodes { title } pageInfo { hasNextPage } } none: processes(first: 0) { totalCount nodes { title } } }"
+    )
+    assert len(data["processes"]["nodes"]) == 50
+    assert data["processes"]["pageInfo"]["hasNextPage"]
     assert data["none"] == {"totalCount": 60, "nodes": []}
 
 
@@ -157,22 +202,49 @@ async def test_lookup_by_id_node_and_lineage(client: GraphQLClient) -> None:
         {"id": process_id},
     )
     assert found["process"]["reusedFrom"] == [
-        {"kind": "BUILDING_BLOCKS", "origin": {"title": "Godkendelse af fakturaer på lægeerklæringer", "municipality": {"code": "DK-0746"}}}
+        {
+            "kind": "BUILDING_BLOCKS",
+            "origin": {
+                "title": "Godkendelse af fakturaer på lægeerklæringer",
+                "municipality": {"code": "DK-0746"},
+            },
+        }
     ]
     assert found["node"]["title"] == "Lægeerklæringer: fakturakontrol"
-    unknown = await client.data('{ process(id: "Process:00000000-0000-0000-0000-000000000000") { title } }')
+    unknown = await client.data(
+        '{ process(id: "Process:00000000-0000-0000-0000-000000000000") { title } }'
+    )
     assert unknown == {"process": None}
 
 
-async def test_internal_fields_are_hidden_from_anonymous_readers(empty_db: Database, api: GraphQLClient) -> None:
+async def test_internal_fields_are_hidden_from_anonymous_readers(
+    empty_db: Database, api: GraphQLClient
+) -> None:
     await b.insert_rows(
         empty_db,
         municipality=[b.municipality("DK-0101")],
-        process=[b.process("DK-0101", internal_notes="secret", esdh_reference="2024-1", reporter="alice", contact_name="RPA team")],
+        process=[
+            b.process(
+                "DK-0101",
+                internal_notes="secret",
+                esdh_reference="2024-1",
+                reporter="alice",
+                contact_name="RPA team",
+            )
+        ],
     )
-    data = await api.data("{ processes { nodes { internalNotes caseReference reporter owner coEditors contact { name } } } }")
+    data = await api.data(
+        "{ processes { nodes { internalNotes caseReference reporter owner coEditors contact { name } } } }"
+    )
     assert data["processes"]["nodes"] == [
-        {"internalNotes": None, "caseReference": None, "reporter": None, "owner": None, "coEditors": None, "contact": {"name": "RPA team"}}
+        {
+            "internalNotes": None,
+            "caseReference": None,
+            "reporter": None,
+            "owner": None,
+            "coEditors": None,
+            "contact": {"name": "RPA team"},
+        }
     ]
 
 
@@ -189,11 +261,18 @@ async def test_benefits_of_a_process(empty_db: Database, api: GraphQLClient) -> 
         ],
     )
     data = await api.data(
-        '{ processes { nodes { totalHoursSaved estimated: totalHoursSaved(kind: ESTIMATED)'
+        "{ processes { nodes { totalHoursSaved estimated: totalHoursSaved(kind: ESTIMATED)"
         ' benefits(kind: MEASURED, from: "2021-05") { period hoursSaved cases fte }'
         " benefitSeries { months hoursSaved cases } } } }"
     )
     node = data["processes"]["nodes"][0]
-    assert node["totalHoursSaved"] == 2200 and node["estimated"] == 900
-    assert node["benefits"] == [{"period": "2021-05", "hoursSaved": 1100, "cases": 31000, "fte": 7.788}]
-    assert node["benefitSeries"] == {"months": ["2021-04", "2021-05"], "hoursSaved": [1100, 1100], "cases": [30000, 31000]}
+    assert node["totalHoursSaved"] == 2200
+    assert node["estimated"] == 900
+    assert node["benefits"] == [
+        {"period": "2021-05", "hoursSaved": 1100, "cases": 31000, "fte": 7.788}
+    ]
+    assert node["benefitSeries"] == {
+        "months": ["2021-04", "2021-05"],
+        "hoursSaved": [1100, 1100],
+        "cases": [30000, 31000],
+    }

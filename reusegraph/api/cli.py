@@ -40,7 +40,9 @@ def _demo(args: argparse.Namespace, settings: Settings) -> None:
     from reusegraph.api.server import Say, prepare, resolve_database
 
     database = resolve_database(settings)
-    asyncio.run(prepare(database.url, migrate=database.embedded is not None, load_demo_data=True, say=Say()))
+    asyncio.run(
+        prepare(database.url, migrate=database.embedded is not None, load_demo_data=True, say=Say())
+    )
 
 
 def _schema(args: argparse.Namespace, settings: Settings) -> None:

@@ -9,7 +9,9 @@ import orjson
 @cache
 def example_queries() -> list[str]:
     folder = resources.files("reusegraph.api") / "examples"
-    files = sorted(f for f in folder.iterdir() if f.name.endswith(".graphql"))
+    files = sorted(
+        (f for f in folder.iterdir() if f.name.endswith(".graphql")), key=lambda f: f.name
+    )
     return [f.read_text(encoding="utf-8") for f in files]
 
 

@@ -40,7 +40,9 @@ class RequestError(Exception):
 
 
 class GraphQLEndpoint:
-    def __init__(self, schema: Schema, db: Database, *, max_body_bytes: int, graphiql: bool) -> None:
+    def __init__(
+        self, schema: Schema, db: Database, *, max_body_bytes: int, graphiql: bool
+    ) -> None:
         self.schema = schema
         self.db = db
         self.max_body_bytes = max_body_bytes
@@ -62,8 +64,10 @@ class GraphQLEndpoint:
                 return HTMLResponse(render_graphiql())
             query, variables, operation_name = await self._parse(request)
         except RequestError as error:
-            body = {"errors": [{"message": str(error), "extensions": {"requestId": request_id}}]}
-            return _response(body, error.status, media_type, request_id, error.headers)
+            refusal: dict[str, Any] = {
+                "errors": [{"message": str(error), "extensions": {"requestId": request_id}}]
+            }
+            return _response(refusal, error.status, media_type, request_id, error.headers)
 
         allowed = {OperationType.QUERY} if request.method == "GET" else None
         async with self.db.read() as reader:
@@ -99,7 +103,9 @@ class GraphQLEndpoint:
             content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if content_type != JSON:
                 raise RequestError(
-                    415, "POST /graphql needs Content-Type: application/json.", {"Accept-Post": JSON}
+                    415,
+                    "POST /graphql needs Content-Type: application/json.",
+                    {"Accept-Post": JSON},
                 )
             body = await _read_limited(request, self.max_body_bytes)
             params = _json(body, "request body")

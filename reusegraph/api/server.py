@@ -38,9 +38,7 @@ def resolve_database(settings: Settings) -> ResolvedDatabase:
     return ResolvedDatabase(url, embedded)
 
 
-async def prepare(
-    url: str, *, migrate: bool, load_demo_data: bool, say: "Say"
-) -> None:
+async def prepare(url: str, *, migrate: bool, load_demo_data: bool, say: "Say") -> None:
     db = Database(url, pool_size=2)
     try:
         current = await current_revision(db.engine)
@@ -79,7 +77,9 @@ def serve(settings: Settings, *, migrate: bool = False) -> None:
         say(f"Embedded PostgreSQL running in {settings.data_dir.resolve() / 'postgres'}")
     demo = settings.demo_data if settings.demo_data is not None else embedded
     try:
-        asyncio.run(prepare(database.url, migrate=migrate or embedded, load_demo_data=demo, say=say))
+        asyncio.run(
+            prepare(database.url, migrate=migrate or embedded, load_demo_data=demo, say=say)
+        )
     except SchemaBehind as error:
         say(str(error))
         raise SystemExit(2) from None

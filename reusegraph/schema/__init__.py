@@ -33,14 +33,12 @@ class Schema(strawberry.federation.Schema):
         """Client errors are not server problems; unexpected ones are logged by the endpoint."""
 
 
-def build_schema(
-    *, max_depth: int = 12, max_aliases: int = 30, max_tokens: int = 5000
-) -> Schema:
+def build_schema(*, max_depth: int = 12, max_aliases: int = 30, max_tokens: int = 5000) -> Schema:
     return Schema(
         query=Query,
         types=[Municipality, Process, Vendor, FrameworkAgreement, NetworkMeeting],
         federation_version=FEDERATION_VERSION,  # type: ignore[arg-type]
-        config=StrawberryConfig(scalar_map=SCALARS),
+        config=StrawberryConfig(scalar_map=dict(SCALARS)),
         extensions=[
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),

@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from sqlalchemy.engine import Row
@@ -15,8 +15,13 @@ from reusegraph.schema.municipalities import Municipality
 from reusegraph.store.benefits import BenefitDimension
 from reusegraph.store.benefits import BenefitGroup as StoreGroup
 
-Vendor = Annotated["Vendor", strawberry.lazy("reusegraph.schema.vendors")]
-Process = Annotated["Process", strawberry.lazy("reusegraph.schema.processes")]
+if TYPE_CHECKING:
+    from reusegraph.schema.processes import Process
+    from reusegraph.schema.vendors import Vendor
+
+
+VendorRef = Annotated["Vendor", strawberry.lazy("reusegraph.schema.vendors")]
+ProcessRef = Annotated["Process", strawberry.lazy("reusegraph.schema.processes")]
 
 
 def within(
@@ -106,13 +111,13 @@ class BenefitGroupKey:
         return Technology.from_row(row) if row else None
 
     @strawberry.field
-    async def vendor(self, info: Info) -> Vendor | None:
+    async def vendor(self, info: Info) -> VendorRef | None:
         from reusegraph.schema.vendors import Vendor
 
         return await Vendor.load(info, self._vendor_id) if self._vendor_id else None
 
     @strawberry.field
-    async def process(self, info: Info) -> Process | None:
+    async def process(self, info: Info) -> ProcessRef | None:
         from reusegraph.schema.processes import Process
 
         return await Process.load(info, self._process_id) if self._process_id else None

@@ -1,41 +1,78 @@
-"""GraphQL enums: the store's vocabularies, values verbatim (OS2autoproces-compatible)."""
+"""GraphQL enums: the store's vocabularies, values verbatim (OS2autoproces-compatible).
+
+``strawberry.enum`` registers the store's classes in place, so the same class is used in
+SQL filters and in the schema.
+"""
+
+from enum import StrEnum
 
 import strawberry
 
-from reusegraph.store import enums
-from reusegraph.store.benefits import BenefitDimension as _BenefitDimension
-from reusegraph.store.processes import ProcessOrder as _ProcessOrder
+from reusegraph.store.benefits import BenefitDimension
+from reusegraph.store.enums import (
+    AgreementKind,
+    BenefitKind,
+    Country,
+    Domain,
+    Level,
+    Phase,
+    PopulationBand,
+    ProcessType,
+    ReuseKind,
+    RunPeriod,
+    SourceKind,
+    Status,
+    Visibility,
+)
+from reusegraph.store.processes import ProcessOrder as ProcessOrderField
 
-Country = strawberry.enum(enums.Country, description="ISO 3166-1 alpha-2 country code.")
-Phase = strawberry.enum(enums.Phase, description="OS2autoproces phase; RAPID is a quick share.")
-Status = strawberry.enum(enums.Status)
-Visibility = strawberry.enum(enums.Visibility)
-ProcessType = strawberry.enum(
-    enums.ProcessType, description="CHILD is a process; PARENT/GLOBAL_PARENT are umbrellas."
-)
-Domain = strawberry.enum(enums.Domain, description="The 15 OS2autoproces subject areas.")
-Level = strawberry.enum(enums.Level, description="Five-point assessment, plus NOT_SET.")
-RunPeriod = strawberry.enum(enums.RunPeriod)
-ReuseKind = strawberry.enum(enums.ReuseKind)
-BenefitKind = strawberry.enum(
-    enums.BenefitKind, description="MEASURED (realised) or ESTIMATED; never mixed silently."
-)
-AgreementKind = strawberry.enum(enums.AgreementKind)
-SourceKind = strawberry.enum(enums.SourceKind)
-PopulationBand = strawberry.enum(enums.PopulationBand)
-ProcessOrderField = strawberry.enum(_ProcessOrder, name="ProcessOrderField")
-BenefitDimension = strawberry.enum(_BenefitDimension, name="BenefitDimension")
+strawberry.enum(Country, description="ISO 3166-1 alpha-2 country code.")
+strawberry.enum(Phase, description="OS2autoproces phase; RAPID is a quick share without one.")
+strawberry.enum(Status)
+strawberry.enum(Visibility)
+strawberry.enum(ProcessType, description="CHILD is a process; PARENT/GLOBAL_PARENT are umbrellas.")
+strawberry.enum(Domain, description="The 15 OS2autoproces subject areas.")
+strawberry.enum(Level, description="Five-point assessment, plus NOT_SET.")
+strawberry.enum(RunPeriod)
+strawberry.enum(ReuseKind)
+strawberry.enum(BenefitKind, description="MEASURED (realised) or ESTIMATED; never mixed silently.")
+strawberry.enum(AgreementKind)
+strawberry.enum(SourceKind)
+strawberry.enum(PopulationBand)
+strawberry.enum(ProcessOrderField, name="ProcessOrderField")
+strawberry.enum(BenefitDimension)
 
 
 @strawberry.enum
-class OrderDirection(enums.StrEnum):
+class OrderDirection(StrEnum):
     ASC = "ASC"
     DESC = "DESC"
 
 
-@strawberry.enum(description="Whether an agreement is in force today.")
-class AgreementStatus(enums.StrEnum):
+@strawberry.enum(description="Whether an agreement is in force on a day.")
+class AgreementStatus(StrEnum):
     PLANNED = "PLANNED"
     ACTIVE = "ACTIVE"
     EXPIRED = "EXPIRED"
     TERMINATED = "TERMINATED"
+
+
+__all__ = [
+    "AgreementKind",
+    "AgreementStatus",
+    "BenefitDimension",
+    "BenefitKind",
+    "Country",
+    "Domain",
+    "Level",
+    "OrderDirection",
+    "Phase",
+    "PopulationBand",
+    "ProcessOrderField",
+    "ProcessType",
+    "ReuseKind",
+    "RunPeriod",
+    "SourceKind",
+    "Status",
+    "Visibility",
+]

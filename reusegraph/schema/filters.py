@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import TypeVar
 
 import strawberry
-from sqlalchemy import Table
+from sqlalchemy import FromClause
 
 from reusegraph.schema.context import Info
 from reusegraph.schema.core.errors import BadUserInput
@@ -52,7 +52,7 @@ def check_municipality_code(code: str, field: str) -> None:
 
 
 async def _known(
-    info: Info, table: Table, codes: Sequence[str] | None, field: str, noun: str, listing: str
+    info: Info, table: FromClause, codes: Sequence[str] | None, field: str, noun: str, listing: str
 ) -> list[str] | None:
     if not codes:
         return None
@@ -65,10 +65,14 @@ async def _known(
     return list(codes)
 
 
-async def municipality_codes(info: Info, codes: Sequence[str] | None, field: str) -> list[str] | None:
+async def municipality_codes(
+    info: Info, codes: Sequence[str] | None, field: str
+) -> list[str] | None:
     for code in codes or ():
         check_municipality_code(code, field)
-    return await _known(info, Municipality.__table__, codes, field, "municipality", "municipalities")
+    return await _known(
+        info, Municipality.__table__, codes, field, "municipality", "municipalities"
+    )
 
 
 async def technology_codes(info: Info, codes: Sequence[str] | None, field: str) -> list[str] | None:
@@ -122,7 +126,9 @@ class ProcessFilter:
                     argument="filter.kle",
                 )
         return ProcessQuery(
-            municipalities=await municipality_codes(info, _given(self.municipality), "filter.municipality"),
+            municipalities=await municipality_codes(
+                info, _given(self.municipality), "filter.municipality"
+            ),
             countries=_given(self.country),
             phases=_given(self.phase),
             statuses=_given(self.status),
@@ -195,7 +201,9 @@ class AgreementFilter:
 
     async def to_query(self, info: Info) -> AgreementQuery:
         return AgreementQuery(
-            municipalities=await municipality_codes(info, _given(self.municipality), "filter.municipality"),
+            municipalities=await municipality_codes(
+                info, _given(self.municipality), "filter.municipality"
+            ),
             vendors=[parse_uuid_id(v, "Vendor", "filter.vendor") for v in _given(self.vendor)],
             kinds=_given(self.kind),
             active_on=self.active_on or None,
@@ -213,7 +221,9 @@ class MeetingFilter:
 
     async def to_query(self, info: Info) -> MeetingQuery:
         return MeetingQuery(
-            municipalities=await municipality_codes(info, _given(self.municipality), "filter.municipality"),
+            municipalities=await municipality_codes(
+                info, _given(self.municipality), "filter.municipality"
+            ),
             it_systems=await it_system_codes(info, _given(self.it_system), "filter.itSystem"),
             held_from=self.held_from or None,
             held_to=self.held_to or None,
@@ -232,14 +242,18 @@ class BenefitFilter:
     from_: Month | None = strawberry.field(
         default=strawberry.UNSET, name="from", description="First month, inclusive."
     )
-    to: Month | None = strawberry.field(default=strawberry.UNSET, description="Last month, inclusive.")
+    to: Month | None = strawberry.field(
+        default=strawberry.UNSET, description="Last month, inclusive."
+    )
 
     async def to_query(self, info: Info) -> BenefitQuery:
         start, end = self.from_ or None, self.to or None
         if start and end and start > end:
             raise BadUserInput("filter.from is after filter.to", argument="filter.from")
         return BenefitQuery(
-            municipalities=await municipality_codes(info, _given(self.municipality), "filter.municipality"),
+            municipalities=await municipality_codes(
+                info, _given(self.municipality), "filter.municipality"
+            ),
             countries=_given(self.country),
             domains=_given(self.domain),
             technologies=await technology_codes(info, _given(self.technology), "filter.technology"),
@@ -251,7 +265,7 @@ class BenefitFilter:
         )
 
 
-def _given(values: list[T] | None) -> list[T]:
+def _given(values: Sequence[T] | None) -> list[T]:
     """UNSET and null both mean "no filter"."""
     if values is None or values is strawberry.UNSET:
         return []

@@ -52,7 +52,9 @@ class Loaders:
         def bind(fn: Callable[..., Awaitable[Any]]) -> Callable[[Sequence[Any]], Awaitable[Any]]:
             return lambda keys: fn(reader, keys)
 
-        def bind_viewer(fn: Callable[..., Awaitable[Any]]) -> Callable[[Sequence[Any]], Awaitable[Any]]:
+        def bind_viewer(
+            fn: Callable[..., Awaitable[Any]],
+        ) -> Callable[[Sequence[Any]], Awaitable[Any]]:
             return lambda keys: fn(reader, viewer, keys)
 
         self.process_by_id: DataLoader[uuid.UUID, Row[Any] | None] = _one(
@@ -97,7 +99,9 @@ class Loaders:
         self.hours_by_process_and_kind: DataLoader[tuple[uuid.UUID, str], float | None] = _one(
             bind(benefits.hours_by_process)
         )
-        self.vendor_by_id: DataLoader[uuid.UUID, Row[Any] | None] = _one(bind(vendors.vendors_by_id))
+        self.vendor_by_id: DataLoader[uuid.UUID, Row[Any] | None] = _one(
+            bind(vendors.vendors_by_id)
+        )
         self.vendors_by_agreement: DataLoader[uuid.UUID, list[Row[Any]]] = _many(
             bind(vendors.vendors_by_agreement)
         )

@@ -1,7 +1,7 @@
 """Municipalities: code DK-0746 / NO-5001, with the systems and technologies they use."""
 
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from sqlalchemy.engine import Row
@@ -12,7 +12,11 @@ from reusegraph.schema.core.ids import global_id
 from reusegraph.schema.enums import Country, PopulationBand
 from reusegraph.schema.node import Node
 
-SourceType = Annotated["Source", strawberry.lazy("reusegraph.schema.sources")]
+if TYPE_CHECKING:
+    from reusegraph.schema.sources import Source
+
+
+SourceRef = Annotated["Source", strawberry.lazy("reusegraph.schema.sources")]
 
 
 @strawberry.federation.type(keys=["code"], description="A municipality or region.")
@@ -52,13 +56,13 @@ class Municipality(Node):
         return await Municipality.load(info, self._merged_into_code)
 
     @strawberry.field
-    async def source(self, info: Info) -> SourceType | None:
-        from reusegraph.schema.sources import Source
+    async def source(self, info: Info) -> SourceRef | None:
+        from reusegraph.schema.sources import Source as SourceType
 
         if self._source_code is None:
             return None
         row = await info.context.loaders.source_by_code.load(self._source_code)
-        return Source.from_row(row) if row else None
+        return SourceType.from_row(row) if row else None
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> "Municipality":

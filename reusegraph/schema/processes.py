@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from sqlalchemy.engine import Row
@@ -28,13 +28,23 @@ from reusegraph.store.enums import ASSESSMENT_FIELDS
 from reusegraph.store.enums import BenefitKind as StoreBenefitKind
 from reusegraph.store.processes import expected_hours_per_year
 
-Vendor = Annotated["Vendor", strawberry.lazy("reusegraph.schema.vendors")]
-FrameworkAgreement = Annotated["FrameworkAgreement", strawberry.lazy("reusegraph.schema.agreements")]
-Source = Annotated["Source", strawberry.lazy("reusegraph.schema.sources")]
-ReuseLink = Annotated["ReuseLink", strawberry.lazy("reusegraph.schema.reuse")]
-Lineage = Annotated["Lineage", strawberry.lazy("reusegraph.schema.reuse")]
-BenefitRecord = Annotated["BenefitRecord", strawberry.lazy("reusegraph.schema.benefits")]
-BenefitSeries = Annotated["BenefitSeries", strawberry.lazy("reusegraph.schema.benefits")]
+if TYPE_CHECKING:
+    from reusegraph.schema.agreements import FrameworkAgreement
+    from reusegraph.schema.benefits import BenefitRecord, BenefitSeries
+    from reusegraph.schema.reuse import Lineage, ReuseLink
+    from reusegraph.schema.sources import Source
+    from reusegraph.schema.vendors import Vendor
+
+
+VendorRef = Annotated["Vendor", strawberry.lazy("reusegraph.schema.vendors")]
+FrameworkAgreementRef = Annotated[
+    "FrameworkAgreement", strawberry.lazy("reusegraph.schema.agreements")
+]
+SourceRef = Annotated["Source", strawberry.lazy("reusegraph.schema.sources")]
+ReuseLinkRef = Annotated["ReuseLink", strawberry.lazy("reusegraph.schema.reuse")]
+LineageRef = Annotated["Lineage", strawberry.lazy("reusegraph.schema.reuse")]
+BenefitRecordRef = Annotated["BenefitRecord", strawberry.lazy("reusegraph.schema.benefits")]
+BenefitSeriesRef = Annotated["BenefitSeries", strawberry.lazy("reusegraph.schema.benefits")]
 
 
 @strawberry.type(description="OS2autoproces's professional assessment of the process.")
@@ -141,13 +151,13 @@ class Process(Node):
         return [Technology.from_row(row) for row in rows]
 
     @strawberry.field
-    async def vendor(self, info: Info) -> Vendor | None:
+    async def vendor(self, info: Info) -> VendorRef | None:
         from reusegraph.schema.vendors import Vendor
 
         return await Vendor.load(info, self._vendor_id) if self._vendor_id else None
 
     @strawberry.field(description="The agreement the work was bought under.")
-    async def agreement(self, info: Info) -> FrameworkAgreement | None:
+    async def agreement(self, info: Info) -> FrameworkAgreementRef | None:
         from reusegraph.schema.agreements import FrameworkAgreement
 
         if self._agreement_id is None:
@@ -155,7 +165,7 @@ class Process(Node):
         return await FrameworkAgreement.load(info, self._agreement_id)
 
     @strawberry.field
-    async def source(self, info: Info) -> Source | None:
+    async def source(self, info: Info) -> SourceRef | None:
         from reusegraph.schema.sources import Source
 
         if self._source_code is None:
@@ -164,21 +174,21 @@ class Process(Node):
         return Source.from_row(row) if row else None
 
     @strawberry.field(description="Processes this one was derived from (its origins).")
-    async def reused_from(self, info: Info) -> list[ReuseLink]:
+    async def reused_from(self, info: Info) -> list[ReuseLinkRef]:
         from reusegraph.schema.reuse import ReuseLink
 
         rows = await info.context.loaders.reused_from_by_process.load(self._id)
         return [ReuseLink.from_row(row) for row in rows]
 
     @strawberry.field(description="Processes derived from this one, in any municipality.")
-    async def reused_by(self, info: Info) -> list[ReuseLink]:
+    async def reused_by(self, info: Info) -> list[ReuseLinkRef]:
         from reusegraph.schema.reuse import ReuseLink
 
         rows = await info.context.loaders.reused_by_by_process.load(self._id)
         return [ReuseLink.from_row(row) for row in rows]
 
     @strawberry.field(description="The whole ancestry and all descendants, any depth.")
-    async def lineage(self, info: Info) -> Lineage:
+    async def lineage(self, info: Info) -> LineageRef:
         from reusegraph.schema.reuse import Lineage
 
         rows = await info.context.loaders.lineage_by_process.load(self._id)
@@ -191,7 +201,7 @@ class Process(Node):
         kind: BenefitKind | None = None,
         from_: Annotated[Month | None, strawberry.argument(name="from")] = None,
         to: Month | None = None,
-    ) -> list[BenefitRecord]:
+    ) -> list[BenefitRecordRef]:
         from reusegraph.schema.benefits import BenefitRecord, within
 
         rows = await info.context.loaders.benefits_by_process.load(self._id)
@@ -200,7 +210,7 @@ class Process(Node):
     @strawberry.field(description="The same records as parallel lists: compact for charts.")
     async def benefit_series(
         self, info: Info, kind: BenefitKind = StoreBenefitKind.MEASURED
-    ) -> BenefitSeries:
+    ) -> BenefitSeriesRef:
         from reusegraph.schema.benefits import BenefitSeries, within
 
         rows = await info.context.loaders.benefits_by_process.load(self._id)
@@ -221,7 +231,9 @@ class Process(Node):
             **{name: r[name] for name in _PLAIN},
             minutes_per_run=_float(r["minutes_per_run"]),
             development_hours=_float(r["development_hours"]),
-            assessment=Assessment(**{name: r[name] for name in ASSESSMENT_FIELDS}, rating=r["rating"]),
+            assessment=Assessment(
+                **{name: r[name] for name in ASSESSMENT_FIELDS}, rating=r["rating"]
+            ),
             contact=Contact(
                 name=r["contact_name"],
                 email=r["contact_email"],

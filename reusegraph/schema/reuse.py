@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from sqlalchemy.engine import Row
@@ -10,7 +10,11 @@ from sqlalchemy.engine import Row
 from reusegraph.schema.context import Info
 from reusegraph.schema.enums import ReuseKind
 
-Process = Annotated["Process", strawberry.lazy("reusegraph.schema.processes")]
+if TYPE_CHECKING:
+    from reusegraph.schema.processes import Process
+
+
+ProcessRef = Annotated["Process", strawberry.lazy("reusegraph.schema.processes")]
 
 
 async def _process(info: Info, process_id: uuid.UUID) -> Any:
@@ -31,11 +35,11 @@ class ReuseLink:
     _derived_id: strawberry.Private[uuid.UUID]
 
     @strawberry.field
-    async def origin(self, info: Info) -> Process:
+    async def origin(self, info: Info) -> ProcessRef:
         return await _process(info, self._origin_id)  # type: ignore[no-any-return]
 
     @strawberry.field
-    async def derived(self, info: Info) -> Process:
+    async def derived(self, info: Info) -> ProcessRef:
         return await _process(info, self._derived_id)  # type: ignore[no-any-return]
 
     @classmethod
@@ -57,7 +61,9 @@ class LineageLink(ReuseLink):
     )
 
 
-@strawberry.type(description="Every process this one descends from, and every one descending from it.")
+@strawberry.type(
+    description="Every process this one descends from, and every one descending from it."
+)
 class Lineage:
     ancestors: list[LineageLink]
     descendants: list[LineageLink]

@@ -1,6 +1,5 @@
 """The Query root. Resolvers stay thin: check arguments, call the store, wrap rows."""
 
-
 import strawberry
 
 from reusegraph.schema.agreements import FrameworkAgreement
@@ -105,8 +104,10 @@ class Query:
         size = checked_first(first)
         text = check_search(search)
         query = await filter.to_query(info, text) if filter else ProcessQuery(search=text)
-        field = order_by.field if order_by else (
-            processes.ProcessOrder.RELEVANCE if text else processes.ProcessOrder.UPDATED_AT
+        field = (
+            order_by.field
+            if order_by
+            else (processes.ProcessOrder.RELEVANCE if text else processes.ProcessOrder.UPDATED_AT)
         )
         if field is processes.ProcessOrder.RELEVANCE and not text:
             raise BadUserInput("orderBy RELEVANCE needs a `search` text", argument="orderBy")
@@ -134,7 +135,9 @@ class Query:
         query = filter.to_query() if filter else VendorQuery()
         reader = info.context.reader
         page = await vendors.list_vendors(reader, query, first=size, after=after)
-        return connection(page, Vendor.from_row, lambda: vendors.count_vendors(reader, query), after)
+        return connection(
+            page, Vendor.from_row, lambda: vendors.count_vendors(reader, query), after
+        )
 
     @strawberry.field(description="Framework agreements and contracts, newest first.")
     async def framework_agreements(
@@ -197,6 +200,3 @@ class Query:
     @strawberry.field(description="Where the data comes from, and how fresh it is.")
     async def sources(self, info: Info) -> list[Source]:
         return [Source.from_row(r) for r in await sources.all_sources(info.context.reader)]
-
-
-

@@ -1,7 +1,7 @@
 """Vendors and the agreements they are on."""
 
 import uuid
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from sqlalchemy.engine import Row
@@ -11,7 +11,13 @@ from reusegraph.schema.core.ids import global_id
 from reusegraph.schema.enums import Country
 from reusegraph.schema.node import Node
 
-FrameworkAgreement = Annotated["FrameworkAgreement", strawberry.lazy("reusegraph.schema.agreements")]
+if TYPE_CHECKING:
+    from reusegraph.schema.agreements import FrameworkAgreement
+
+
+FrameworkAgreementRef = Annotated[
+    "FrameworkAgreement", strawberry.lazy("reusegraph.schema.agreements")
+]
 
 
 @strawberry.federation.type(keys=["id"], description="A supplier of automation work.")
@@ -23,7 +29,7 @@ class Vendor(Node):
     _id: strawberry.Private[uuid.UUID]
 
     @strawberry.field(description="Agreements this vendor is on, newest first.")
-    async def agreements(self, info: Info) -> list[FrameworkAgreement]:
+    async def agreements(self, info: Info) -> list[FrameworkAgreementRef]:
         from reusegraph.schema.agreements import FrameworkAgreement
 
         rows = await info.context.loaders.agreements_by_vendor.load(self._id)

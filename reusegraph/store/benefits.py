@@ -96,7 +96,7 @@ async def hours_by_process(
         .where(B.c.process_id.in_(ids), B.c.kind.in_(kinds))
         .group_by(B.c.process_id, B.c.kind)
     )
-    rows = (await reader.execute(statement)).all()
+    rows = await reader.execute(statement)
     return {(process_id, kind): float(total) for process_id, kind, total in rows}
 
 

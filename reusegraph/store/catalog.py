@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import FromClause, select
 from sqlalchemy.engine import Row
 
 from reusegraph.store.engine import Reader
@@ -30,7 +30,7 @@ async def all_technologies(reader: Reader) -> list[Row[Any]]:
     return list((await reader.execute(select(T).order_by(T.c.name))).all())
 
 
-async def unknown_codes(reader: Reader, table: Table, codes: Sequence[str]) -> list[str]:
+async def unknown_codes(reader: Reader, table: FromClause, codes: Sequence[str]) -> list[str]:
     """The codes that name no row of ``table`` (keyed by ``code``), in the order given."""
     statement = select(table.c.code).where(table.c.code.in_(codes))
     found = set((await reader.execute(statement)).scalars())
@@ -38,7 +38,12 @@ async def unknown_codes(reader: Reader, table: Table, codes: Sequence[str]) -> l
 
 
 async def _grouped(
-    reader: Reader, vocabulary: Table, link: Table, owner: str, code: str, keys: Sequence[Any]
+    reader: Reader,
+    vocabulary: FromClause,
+    link: FromClause,
+    owner: str,
+    code: str,
+    keys: Sequence[Any],
 ) -> dict[Any, list[Row[Any]]]:
     statement = (
         select(link.c[owner].label("_owner"), vocabulary)

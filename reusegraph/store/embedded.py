@@ -26,7 +26,7 @@ class EmbeddedPostgres:
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log.info("starting embedded PostgreSQL in %s", self.data_dir)
-        server = pgserver.get_server(self.data_dir, cleanup_mode="stop")
+        server = pgserver.get_server(self.data_dir, cleanup_mode="stop")  # type: ignore[attr-defined]
         self._server = server
         uri = make_url(server.get_uri())
         return uri.set(drivername="postgresql+asyncpg", password=None)

@@ -23,7 +23,7 @@ def is_stale(row: Row[Any], now: datetime | None = None) -> bool:
     if row.last_sync_finished_at is None or row.last_outcome not in (None, "ok"):
         return True
     now = now or datetime.now(UTC)
-    return now - row.last_sync_finished_at > timedelta(seconds=row.stale_after_seconds)
+    return bool(now - row.last_sync_finished_at > timedelta(seconds=row.stale_after_seconds))
 
 
 async def all_sources(reader: Reader) -> list[Row[Any]]:

@@ -3,9 +3,9 @@
 import itertools
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 
 from reusegraph.store.engine import Database
 from reusegraph.store.models import (
@@ -66,13 +66,15 @@ def benefit(process_id: uuid.UUID, period: date, hours: float, **values: Any) ->
     }
 
 
-def reuse(derived_id: uuid.UUID, origin_id: uuid.UUID, kind: str = "WHOLE_SOLUTION") -> dict[str, Any]:
+def reuse(
+    derived_id: uuid.UUID, origin_id: uuid.UUID, kind: str = "WHOLE_SOLUTION"
+) -> dict[str, Any]:
     return {"id": uuid.uuid4(), "derived_id": derived_id, "origin_id": origin_id, "kind": kind}
 
 
 async def insert_rows(db: Database, **tables: list[dict[str, Any]]) -> None:
     """Insert in dependency order, in one transaction: ``insert_rows(db, process=[...])``."""
-    order = {
+    order: dict[str, Any] = {
         "it_system": ItSystem.__table__,
         "technology": Technology.__table__,
         "municipality": Municipality.__table__,
@@ -91,4 +93,4 @@ async def insert_rows(db: Database, **tables: list[dict[str, Any]]) -> None:
             for row in tables.get(name, []):
                 by_shape.setdefault(frozenset(row), []).append(row)
             for rows in by_shape.values():
-                await session.execute(insert(table), rows)
+                await session.execute(insert(cast(Table, table)), rows)

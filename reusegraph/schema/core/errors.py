@@ -48,7 +48,9 @@ class ServiceUnavailable(AppError):
     code = "SERVICE_UNAVAILABLE"
 
 
-_ENUM_VALUE = re.compile(r"""does not exist in ["'](\w+)["'] enum|Enum ["'](\w+)["'] cannot represent""")
+_ENUM_VALUE = re.compile(
+    r"""does not exist in ["'](\w+)["'] enum|Enum ["'](\w+)["'] cannot represent"""
+)
 
 
 def _with_allowed_values(message: str, schema: GraphQLSchema) -> str | None:
@@ -100,7 +102,9 @@ def format_error(error: GraphQLError, schema: GraphQLSchema, request_id: str) ->
     extensions["requestId"] = request_id
     formatted: dict[str, Any] = {"message": message}
     if error.locations:
-        formatted["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
+        formatted["locations"] = [
+            {"line": loc.line, "column": loc.column} for loc in error.locations
+        ]
     if error.path:
         formatted["path"] = error.path
     formatted["extensions"] = extensions

@@ -5,6 +5,7 @@ from datetime import date
 from typing import NewType
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
@@ -22,7 +23,7 @@ def serialize_month(value: date) -> str:
 
 Month = NewType("Month", date)
 
-SCALARS = {
+SCALARS: dict[object, ScalarDefinition] = {
     Month: strawberry.scalar(
         name="Month",
         serialize=serialize_month,

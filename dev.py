@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Quick start without installing anything by hand: a project-local virtual environment.
+
+    python3 dev.py serve      start reusegraph (embedded PostgreSQL + demo data)
+    python3 dev.py test       run the whole test suite (extra arguments go to pytest)
+    python3 dev.py lint       ruff check, ruff format --check, mypy
+
+The environment lives in .venv and is reinstalled when pyproject.toml changes.
+Only the standard library is used here, so any Python 3.11+ can run it.
+"""
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".installed"
+
+
+def ensure_environment() -> None:
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted and PYTHON.exists():
+        return
+    if not PYTHON.exists():
+        print(f"Creating a virtual environment in {VENV} ...", flush=True)
+        venv.create(VENV, with_pip=True)
+    print("Installing reusegraph and its test tools into .venv ...", flush=True)
+    pip = [str(PYTHON), "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "install", "-e", f"{ROOT}[test]"], check=True)
+    STAMP.write_text(wanted)
+
+
+def main() -> None:
+    command, *rest = sys.argv[1:] or ["help"]
+    if command not in {"serve", "test", "lint"}:
+        sys.exit(__doc__)
+    ensure_environment()
+    os.chdir(ROOT)
+    if command == "serve":
+        exe = BIN / "reusegraph"
+        os.execv(exe, [str(exe), "serve", *rest])
+    if command == "test":
+        sys.exit(subprocess.run([str(PYTHON), "-m", "pytest", *rest], check=False).returncode)
+    steps = [
+        [str(PYTHON), "-m", "ruff", "check", "."],
+        [str(PYTHON), "-m", "ruff", "format", "--check", "."],
+        [str(PYTHON), "-m", "mypy"],
+    ]
+    for step in steps:
+        print("$", " ".join(step[2:]), flush=True)
+        if subprocess.run(step, check=False).returncode:
+            sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
