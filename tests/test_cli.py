@@ -1,9 +1,14 @@
 """The ``reusegraph`` command as a user runs it: a real process, real database."""
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
 
 import pytest
 from sqlalchemy.engine import URL
@@ -61,3 +66,47 @@ def test_schema_command_prints_the_sdl() -> None:
     result = run("schema")
     assert result.returncode == 0
     assert "type Query {" in result.stdout
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_serve_from_nothing_starts_postgres_loads_the_demo_and_answers(tmp_path: Path) -> None:
+    """The quick start: no DATABASE_URL, an empty data directory, one command."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env |= {"REUSEGRAPH_DATA_DIR": str(tmp_path / "data"), "REUSEGRAPH_PORT": str(port)}
+    process = subprocess.Popen(
+        [*REUSEGRAPH, "serve"], env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stderr is not None
+        lines: list[str] = []
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            line = process.stderr.readline()
+            assert line, f"serve exited early: {''.join(lines)}"
+            lines.append(line)
+            if line.startswith("GraphiQL: "):
+                break
+        assert lines[-1].strip() == f"GraphiQL: http://127.0.0.1:{port}/graphql"
+        assert any("Loading the demo data" in line for line in lines)
+        body = {"query": '{ municipality(code: "NO-5001") { name } }'}
+        for _ in range(100):
+            try:
+                response = httpx.post(f"http://127.0.0.1:{port}/graphql", json=body, timeout=5)
+                break
+            except httpx.ConnectError:
+                time.sleep(0.1)
+        assert response.json() == {"data": {"municipality": {"name": "Trondheim kommune"}}}
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+    assert process.returncode == 0
+    assert not (tmp_path / "data" / "postgres" / "postmaster.pid").exists(), "PostgreSQL left running"

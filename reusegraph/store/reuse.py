@@ -34,38 +34,34 @@ def _visible_links(viewer: Principal) -> Any:
     )
 
 
-async def links_by_origin(
-    reader: Reader, viewer: Principal, ids: Sequence[uuid.UUID]
+async def _links_by(
+    reader: Reader, viewer: Principal, end: str, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Row[Any]]]:
-    """Links whose origin is one of ``ids``: the processes that reused each of them."""
     joined, readable = _visible_links(viewer)
     statement = (
         select(L)
         .select_from(joined)
-        .where(L.c.origin_id.in_(ids), readable)
+        .where(L.c[end].in_(ids), readable)
         .order_by(L.c.reused_on.asc().nulls_last(), L.c.id)
     )
     grouped: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
     for row in (await reader.execute(statement)).all():
-        grouped[row.origin_id].append(row)
+        grouped[row._mapping[end]].append(row)
     return grouped
+
+
+async def links_by_origin(
+    reader: Reader, viewer: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Row[Any]]]:
+    """Links whose origin is one of ``ids``: the processes that reused each of them."""
+    return await _links_by(reader, viewer, "origin_id", ids)
 
 
 async def links_by_derived(
     reader: Reader, viewer: Principal, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Row[Any]]]:
     """Links whose derived process is one of ``ids``: what each of them reused."""
-    joined, readable = _visible_links(viewer)
-    statement = (
-        select(L)
-        .select_from(joined)
-        .where(L.c.derived_id.in_(ids), readable)
-        .order_by(L.c.reused_on.asc().nulls_last(), L.c.id)
-    )
-    grouped: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
-    for row in (await reader.execute(statement)).all():
-        grouped[row.derived_id].append(row)
-    return grouped
+    return await _links_by(reader, viewer, "derived_id", ids)
 
 
 async def lineage(
