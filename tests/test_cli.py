@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-
 import pytest
 from sqlalchemy.engine import URL
 
@@ -82,9 +81,7 @@ def test_serve_from_nothing_starts_postgres_loads_the_demo_and_answers(tmp_path:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env |= {"REUSEGRAPH_DATA_DIR": str(tmp_path / "data"), "REUSEGRAPH_PORT": str(port)}
-    process = subprocess.Popen(
-        [*REUSEGRAPH, "serve"], env=env, stderr=subprocess.PIPE, text=True
-    )
+    process = subprocess.Popen([*REUSEGRAPH, "serve"], env=env, stderr=subprocess.PIPE, text=True)
     try:
         assert process.stderr is not None
         lines: list[str] = []
@@ -109,4 +106,6 @@ def test_serve_from_nothing_starts_postgres_loads_the_demo_and_answers(tmp_path:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=60)
     assert process.returncode == 0
-    assert not (tmp_path / "data" / "postgres" / "postmaster.pid").exists(), "PostgreSQL left running"
+    assert not (tmp_path / "data" / "postgres" / "postmaster.pid").exists(), (
+        "PostgreSQL left running"
+    )

@@ -17,23 +17,38 @@ INVOICE_ROBOT = """
 """
 
 
-async def test_skanderborgs_invoice_robot_was_reused_by_syddjurs_then_randers(demo_api: GraphQLClient) -> None:
+async def test_skanderborgs_invoice_robot_was_reused_by_syddjurs_then_randers(
+    demo_api: GraphQLClient,
+) -> None:
     node = (await demo_api.data(INVOICE_ROBOT))["processes"]["nodes"][0]
     assert node["municipality"] == {"code": "DK-0746", "name": "Skanderborg Kommune"}
     assert "lægeerklæringer" in node["title"]
     chain = [
-        (d["depth"], d["origin"]["municipality"]["code"], d["derived"]["municipality"]["code"], d["kind"])
+        (
+            d["depth"],
+            d["origin"]["municipality"]["code"],
+            d["derived"]["municipality"]["code"],
+            d["kind"],
+        )
         for d in node["lineage"]["descendants"]
         if d["derived"]["municipality"]["code"] in {"DK-0706", "DK-0730"}
     ]
     assert (1, "DK-0746", "DK-0706", "BUILDING_BLOCKS") in chain
     assert (2, "DK-0706", "DK-0730", "BUILDING_BLOCKS") in chain
-    syddjurs = next(d["derived"] for d in node["lineage"]["descendants"] if d["derived"]["municipality"]["code"] == "DK-0706")
+    syddjurs = next(
+        d["derived"]
+        for d in node["lineage"]["descendants"]
+        if d["derived"]["municipality"]["code"] == "DK-0706"
+    )
     assert syddjurs["developmentHours"] < node["developmentHours"], "Syddjurs spent fewer hours"
 
 
-async def test_the_danish_text_search_finds_every_version_of_the_robot(demo_api: GraphQLClient) -> None:
-    data = await demo_api.data('{ processes(search: "lægeerklæring", first: 500) { nodes { municipality { code } } } }')
+async def test_the_danish_text_search_finds_every_version_of_the_robot(
+    demo_api: GraphQLClient,
+) -> None:
+    data = await demo_api.data(
+        '{ processes(search: "lægeerklæring", first: 500) { nodes { municipality { code } } } }'
+    )
     codes = {n["municipality"]["code"] for n in data["processes"]["nodes"]}
     assert {"DK-0746", "DK-0706", "DK-0730"} <= codes
 
@@ -70,7 +85,9 @@ async def test_covid_processes_and_their_monthly_savings(demo_api: GraphQLClient
     refund = await _trondheim(demo_api, "Covid-19 refusjon regningskort")
     assert {b["hoursSaved"] for b in refund["benefits"]} == {400}
     vaccine = await _trondheim(demo_api, "Covid-19 vaksine")
-    assert any("test" in r["origin"]["title"].lower() for r in vaccine["reusedFrom"]), "vaccine reuses test"
+    assert any("test" in r["origin"]["title"].lower() for r in vaccine["reusedFrom"]), (
+        "vaccine reuses test"
+    )
 
 
 async def test_trondheim_totals_as_in_the_source(demo_api: GraphQLClient) -> None:
@@ -80,17 +97,25 @@ async def test_trondheim_totals_as_in_the_source(demo_api: GraphQLClient) -> Non
         hoursSaved cases fteYears
       }
     }"""
-    year_2022 = (await demo_api.data(query, {"from": "2022-01", "to": "2022-12"}))["benefitSummary"][0]
+    year_2022 = (await demo_api.data(query, {"from": "2022-01", "to": "2022-12"}))[
+        "benefitSummary"
+    ][0]
     assert year_2022["hoursSaved"] == 10000
     assert 5 < year_2022["fteYears"] < 8
-    since_2019 = (await demo_api.data(query, {"from": "2019-01", "to": "2022-12"}))["benefitSummary"][0]
+    since_2019 = (await demo_api.data(query, {"from": "2019-01", "to": "2022-12"}))[
+        "benefitSummary"
+    ][0]
     assert since_2019["hoursSaved"] == 41000
     assert since_2019["cases"] == 1500000
 
 
 async def test_nine_new_processes_in_production_in_2022(demo_api: GraphQLClient) -> None:
-    data = await demo_api.data('{ processes(filter: {municipality: ["NO-5001"]}, first: 500) { nodes { putIntoOperation } } }')
-    in_2022 = [n for n in data["processes"]["nodes"] if (n["putIntoOperation"] or "").startswith("2022")]
+    data = await demo_api.data(
+        '{ processes(filter: {municipality: ["NO-5001"]}, first: 500) { nodes { putIntoOperation } } }'
+    )
+    in_2022 = [
+        n for n in data["processes"]["nodes"] if (n["putIntoOperation"] or "").startswith("2022")
+    ]
     assert len(in_2022) == 9
 
 
@@ -109,16 +134,27 @@ async def test_trondheims_framework_agreement(demo_api: GraphQLClient) -> None:
     assert framework["maxEndDate"] == "2023-03-31"
     assert "2019-03-25" <= framework["signedOn"] <= "2019-03-31", "signed in week 13"
     assert {v["name"] for v in framework["vendors"]} == {
-        "Atea AS", "AVO Consulting AS", "Capgemini Norge AS", "Digital Workforce AS",
-        "Ernst & Young AS", "Experis AS", "Infonett Røros AS", "KPMG AS",
+        "Atea AS",
+        "AVO Consulting AS",
+        "Capgemini Norge AS",
+        "Digital Workforce AS",
+        "Ernst & Young AS",
+        "Experis AS",
+        "Infonett Røros AS",
+        "KPMG AS",
     }
-    assert {d["title"] for d in framework["documents"]} == {"Konkurransegrunnlag", "Kravspesifikasjon"}
+    assert {d["title"] for d in framework["documents"]} == {
+        "Konkurransegrunnlag",
+        "Kravspesifikasjon",
+    }
     pilot = agreements["CONTRACT"]
     assert pilot["signedOn"] == "2018-05-04"
     assert [v["name"] for v in pilot["vendors"]] == ["AVO Consulting AS"]
 
 
-async def test_sofie_on_citrix_was_a_problem_shared_by_oslo_bergen_and_trondheim(demo_api: GraphQLClient) -> None:
+async def test_sofie_on_citrix_was_a_problem_shared_by_oslo_bergen_and_trondheim(
+    demo_api: GraphQLClient,
+) -> None:
     data = await demo_api.data(
         '{ networkMeetings(filter: {itSystem: ["sofie"]}) { nodes { participants { code }'
         " externalParticipants processesDiscussed { title } outcome } } }"
@@ -136,13 +172,23 @@ async def test_network_meetings_from_the_sources(demo_api: GraphQLClient) -> Non
         " participants { code } presentations { presenter { code } title } } } }"
     )
     meetings = data["networkMeetings"]["nodes"]
-    network = [m for m in meetings if {p["code"] for p in m["participants"]} >= {"NO-5001", "NO-0301", "NO-1103", "NO-1804"}]
+    network = [
+        m
+        for m in meetings
+        if {p["code"] for p in m["participants"]} >= {"NO-5001", "NO-0301", "NO-1103", "NO-1804"}
+    ]
     assert network, "RPA network meeting of Trondheim with Oslo, Stavanger and Bodø"
-    assert any(p["presenter"] and p["presenter"]["code"] == "NO-5001" for m in meetings for p in m["presentations"])
+    assert any(
+        p["presenter"] and p["presenter"]["code"] == "NO-5001"
+        for m in meetings
+        for p in m["presentations"]
+    )
     assert "2018-06-11" in {m["heldOn"] for m in meetings}
 
 
-async def test_klaebu_merged_into_trondheim_and_fte_hours_are_per_municipality(demo_api: GraphQLClient) -> None:
+async def test_klaebu_merged_into_trondheim_and_fte_hours_are_per_municipality(
+    demo_api: GraphQLClient,
+) -> None:
     data = await demo_api.data(
         '{ klaebu: municipality(code: "NO-5030") { name mergedInto { code } }'
         ' trondheim: municipality(code: "NO-5001") { fteHoursPerYear currency }'
@@ -159,7 +205,7 @@ async def test_demo_has_enough_data_to_be_interesting(demo_api: GraphQLClient) -
         "{ dk: municipalities(filter: {country: [DK]}) { totalCount } no: municipalities(filter: {country: [NO]}) { totalCount }"
         " processes { totalCount } reused: processes(filter: {hasReuse: true}) { totalCount }"
         " vendors { totalCount } frameworkAgreements { totalCount } networkMeetings { totalCount }"
-        " months: benefitSummary(groupBy: [MONTH], filter: {from: \"2024-11\", to: \"2026-10\"}) { hoursSaved } }"
+        ' months: benefitSummary(groupBy: [MONTH], filter: {from: "2024-11", to: "2026-10"}) { hoursSaved } }'
     )
     assert data["dk"]["totalCount"] + data["no"]["totalCount"] >= 40
     assert min(data["dk"]["totalCount"], data["no"]["totalCount"]) >= 10
@@ -169,7 +215,9 @@ async def test_demo_has_enough_data_to_be_interesting(demo_api: GraphQLClient) -
     assert len(data["months"]) == 24
 
 
-async def test_every_graphiql_example_runs_without_errors_and_finds_data(demo_api: GraphQLClient) -> None:
+async def test_every_graphiql_example_runs_without_errors_and_finds_data(
+    demo_api: GraphQLClient,
+) -> None:
     from reusegraph.api.graphiql import example_queries
 
     for query in example_queries():

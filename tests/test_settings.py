@@ -30,10 +30,15 @@ def test_values_are_parsed() -> None:
     ("environ", "message"),
     [
         ({"REUSEGRAPH_PORT": "-1"}, "REUSEGRAPH_PORT has value '-1'; it must not be negative"),
-        ({"REUSEGRAPH_GRAPHIQL": "maybe"}, "REUSEGRAPH_GRAPHIQL has value 'maybe'; allowed: true or false"),
+        (
+            {"REUSEGRAPH_GRAPHIQL": "maybe"},
+            "REUSEGRAPH_GRAPHIQL has value 'maybe'; allowed: true or false",
+        ),
         ({"REUSEGRAPH_LOG_LEVEL": "loud"}, "allowed: debug, info, warning, error"),
     ],
 )
-def test_bad_values_name_the_variable_and_what_is_allowed(environ: dict[str, str], message: str) -> None:
+def test_bad_values_name_the_variable_and_what_is_allowed(
+    environ: dict[str, str], message: str
+) -> None:
     with pytest.raises(SettingsError, match=re.escape(message)):
         Settings.from_environ(environ)

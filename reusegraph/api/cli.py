@@ -41,7 +41,13 @@ def _demo(args: argparse.Namespace, settings: Settings) -> None:
 
     database = resolve_database(settings)
     asyncio.run(
-        prepare(database.url, migrate=database.embedded is not None, load_demo_data=True, say=Say())
+        prepare(
+            database.url,
+            migrate=database.embedded is not None,
+            load_demo_data=True,
+            say=Say(),
+            verbose=True,
+        )
     )
 
 

@@ -38,7 +38,9 @@ def resolve_database(settings: Settings) -> ResolvedDatabase:
     return ResolvedDatabase(url, embedded)
 
 
-async def prepare(url: str, *, migrate: bool, load_demo_data: bool, say: "Say") -> None:
+async def prepare(
+    url: str, *, migrate: bool, load_demo_data: bool, say: "Say", verbose: bool = False
+) -> None:
     db = Database(url, pool_size=2)
     try:
         current = await current_revision(db.engine)
@@ -53,7 +55,8 @@ async def prepare(url: str, *, migrate: bool, load_demo_data: bool, say: "Say") 
             if not await has_data(db):
                 started = time.monotonic()
                 say("Loading the demo data (first start only) ...")
-                summary = await load_demo(db, progress=lambda step: say(f"  {step}"))
+                progress = (lambda step: say(f"  {step}")) if verbose else None
+                summary = await load_demo(db, progress=progress)
                 say(
                     f"Loaded {summary.municipalities} municipalities and {summary.processes}"
                     f" processes in {time.monotonic() - started:.1f} s."

@@ -8,7 +8,7 @@ pooled connection per statement (which costs more and breaks per-transaction set
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import Executable, Result, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -131,7 +131,7 @@ class Reader:
 
     async def execute(
         self, statement: Executable, params: dict[str, Any] | None = None
-    ) -> Result[Unpack[tuple[Any, ...]]]:
+    ) -> Result[*tuple[Any, ...]]:
         async with self._lock:
             try:
                 connection = await self._connect()
