@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlalchemy import ColumnElement, Integer, cast, exists, func, or_, select
 from sqlalchemy.engine import Row
 
 from reusegraph.store.engine import Reader
@@ -45,7 +45,11 @@ def end_date(
 
 
 # The same rule in SQL, for filters that must run in the database.
-_OPTIONS = func.unnest(A.c.option_months[1 : A.c.options_exercised]).table_valued("months")
+_OPTIONS = (
+    func.unnest(A.c.option_months[1 : A.c.options_exercised])
+    .table_valued("months")
+    .render_derived(name="exercised")
+)
 _EXERCISED = select(func.coalesce(func.sum(_OPTIONS.c.months), 0)).select_from(_OPTIONS)
 
 
@@ -71,7 +75,7 @@ def _conditions(query: AgreementQuery) -> list[ColumnElement[bool]]:
         where.append(A.c.kind.in_(query.kinds))
     if query.active_on is not None:
         months = A.c.initial_term_months + _EXERCISED.scalar_subquery()
-        ends = A.c.start_date + func.make_interval(0, months)
+        ends = A.c.start_date + func.make_interval(0, cast(months, Integer))
         where.append(A.c.start_date <= query.active_on)
         where.append(ends > query.active_on)
         where.append(or_(A.c.terminated_on.is_(None), A.c.terminated_on > query.active_on))
