@@ -1,8 +1,9 @@
 """Trondheim's network meetings (project blog 2018-2022).
 
-``held_on`` stays NULL where the blog gives no date (most posts say only "i dag", today);
-hosts are only set where the blog says who organised the meeting. People are named by
-role, never by name.
+``held_on`` stays NULL where the blog gives no date (most posts say only "i dag", today).
+Trondheim hosts the meetings the blog reports as its own (network meeting, union briefings,
+workshops); the pilot "samling" and the meeting with the Tax Directorate have no host,
+since the blog does not say who organised them. People are named by role, never by name.
 """
 
 import uuid

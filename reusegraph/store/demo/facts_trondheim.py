@@ -1,4 +1,4 @@
-"""Trondheim/Klæbu's RPA programme (project blog 2018-2022): processes, reuse and meetings.
+"""Trondheim/Klæbu's RPA programme (project blog 2018-2022): processes and their reuse.
 
 Where the blog is silent (production dates of the archive processes, the nine processes of
 2022), rows are marked ``extras.demo = "illustrative"`` or say "antatt" (assumed), so
