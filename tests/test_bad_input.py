@@ -104,3 +104,22 @@ async def test_too_deep_query_is_refused_before_execution(seeded: GraphQLClient)
     deep = "{ processes { nodes " + "{ reusedBy { derived " * 7 + "{ title }" + " } }" * 7 + " } }"
     error = await seeded.error(deep)
     assert "maximum operation depth" in error["message"]
+
+
+def test_validation_is_cached_across_requests() -> None:
+    """The depth and alias limits must not defeat the validation cache (bench/ measured it)."""
+    import asyncio
+
+    from strawberry.extensions.validation_cache import ValidationCache
+
+    from reusegraph.schema import build_schema
+
+    schema = build_schema()
+    cached = ValidationCache(maxsize=256).cached_validate_document
+    query = "{ technologies { __typename } }"
+    before = cached.cache_info()  # type: ignore[attr-defined]
+    for _ in range(3):
+        asyncio.run(schema.execute(query))
+    after = cached.cache_info()  # type: ignore[attr-defined]
+    assert after.misses - before.misses == 1
+    assert after.hits - before.hits == 2
