@@ -6,7 +6,7 @@ pooled connection per statement (which costs more and breaks per-transaction set
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -107,7 +107,6 @@ class Reader:
         self._database = database
         self._connection: AsyncConnection | None = None
         self._lock = asyncio.Lock()
-        self.statements = 0
 
     async def _connect(self) -> AsyncConnection:
         if self._connection is None:
@@ -135,19 +134,7 @@ class Reader:
         async with self._lock:
             try:
                 connection = await self._connect()
-                self.statements += 1
                 return await connection.execute(statement, params)
-            except Exception as error:
-                if _is_unavailable(error):
-                    await self._discard()
-                    raise DatabaseUnavailable(str(error)) from error
-                raise
-
-    async def run(self, fn: Callable[[AsyncConnection], Any]) -> Any:
-        """Run several statements that belong together under the lock."""
-        async with self._lock:
-            try:
-                return await fn(await self._connect())
             except Exception as error:
                 if _is_unavailable(error):
                     await self._discard()

@@ -188,13 +188,6 @@ async def processes_by_ids(
     return {row.id: row for row in (await reader.execute(statement)).all()}
 
 
-async def readable_ids(
-    reader: Reader, viewer: Principal, ids: Sequence[uuid.UUID]
-) -> set[uuid.UUID]:
-    statement = select(P.c.id).where(P.c.id.in_(ids), readable_processes(viewer))
-    return set((await reader.execute(statement)).scalars())
-
-
 async def counts_by_municipality(
     reader: Reader, viewer: Principal, codes: Sequence[str]
 ) -> dict[str, int]:

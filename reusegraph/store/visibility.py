@@ -27,8 +27,3 @@ def readable_processes(viewer: Principal, table: FromClause = _process) -> Colum
             or_(c.reporter == viewer.subject, literal(viewer.subject) == c.co_editors.any_()),
         )
     return or_(public, and_(own, or_(c.visibility == Visibility.MUNICIPALITY, personal)))
-
-
-def sees_internals(viewer: Principal, municipality_code: str) -> bool:
-    """Internal notes, case references and people are only for the owning municipality."""
-    return viewer.is_member_of(municipality_code)
