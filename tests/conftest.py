@@ -1,6 +1,9 @@
 """Fixtures shared by every test: a PostgreSQL server, template databases, fresh clones."""
 
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import URL
@@ -14,11 +17,17 @@ from tests.support.postgres import cloned_database, server_url, unique_name
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[URL]:
-    url, embedded = server_url(tmp_path_factory.mktemp("postgres"))
-    yield url
-    if embedded is not None:
-        embedded.stop()
+def pg_server() -> Iterator[URL]:
+    # Not tmp_path_factory: pytest prunes old basetemp directories when other sessions
+    # start, which would pull the data directory from under a concurrent run.
+    directory = Path(tempfile.mkdtemp(prefix="reusegraph-test-pg-"))
+    try:
+        url, embedded = server_url(directory)
+        yield url
+        if embedded is not None:
+            embedded.stop()
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 async def _template(server: URL, build: "object | None" = None) -> str:

@@ -1,14 +1,20 @@
 """The ASGI application: routes, lifespan (database, schema check), nothing global."""
 
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
+from reusegraph.api.exports import ProcessExport
 from reusegraph.api.graphql import GraphQLEndpoint
 from reusegraph.api.health import healthz, readyz
+from reusegraph.api.login import BrowserSessions, LoginRoutes
+from reusegraph.api.security import build_authenticator, identity_client
 from reusegraph.api.settings import Settings
 from reusegraph.schema import build_schema
 from reusegraph.store.engine import Database
@@ -24,8 +30,16 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         statement_timeout_ms=settings.statement_timeout_ms,
     )
     schema = build_schema(max_depth=settings.max_depth, max_aliases=settings.max_aliases)
+    client = identity_client(settings)
+    sessions = BrowserSessions()
+    authenticator, issuers, keys = build_authenticator(settings, db, client, sessions.token)
+    login = LoginRoutes(issuers, sessions, settings.public_url)
     graphql = GraphQLEndpoint(
-        schema, db, max_body_bytes=settings.max_body_bytes, graphiql=settings.graphiql
+        schema,
+        db,
+        authenticator,
+        max_body_bytes=settings.max_body_bytes,
+        graphiql=settings.graphiql,
     )
 
     @asynccontextmanager
@@ -36,6 +50,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         try:
             yield
         finally:
+            await client.aclose()
             await db.dispose()
 
     async def home(_: object) -> RedirectResponse:
@@ -47,9 +62,28 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route(
+                "/export/processes.{format}",
+                ProcessExport(db, authenticator.principal_of),
+                methods=["GET"],
+            ),
+            *login.routes,
+        ],
+        middleware=[
+            Middleware(
+                SessionMiddleware,
+                secret_key=settings.session_secret or secrets.token_urlsafe(32),
+                session_cookie="reusegraph_session",
+                same_site="lax",
+                https_only=(settings.public_url or "").startswith("https://"),
+                max_age=12 * 3600,
+            )
         ],
         lifespan=lifespan,
     )
     app.state.db = db
     app.state.schema = schema
+    app.state.authenticator = authenticator
+    app.state.issuers = issuers
+    app.state.keys = keys
     return app

@@ -57,6 +57,122 @@ def _schema(args: argparse.Namespace, settings: Settings) -> None:
     sys.stdout.write(build_schema().as_str() + "\n")
 
 
+_EXPORT_FILTERS = {  # flag: (query parameter, example)
+    "municipality": ("municipality", "municipality code, e.g. DK-0746"),
+    "country": ("country", "DK, NO, SE, FI or IS"),
+    "phase": ("phase", "e.g. OPERATION"),
+    "status": ("status", "e.g. INPROGRESS"),
+    "domain": ("domain", "e.g. HEALTH"),
+    "technology": ("technology", "technology code, e.g. rpa"),
+    "it-system": ("itSystem", "IT system code, e.g. sofie"),
+    "vendor": ("vendor", "vendor id"),
+    "kle": ("kle", "KLE prefix, e.g. 27.24"),
+    "updated-since": ("updatedSince", "ISO date or time (once)"),
+    "has-reuse": ("hasReuse", "true or false (once)"),
+    "search": ("search", "full-text search, as in `processes` (once)"),
+}
+
+
+def _add_export_command(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    export = commands.add_parser(
+        "export",
+        help="export processes as CSV, JSON or XLSX, with the filters of `processes`",
+        description="Filters combine with AND; repeat a filter, or separate values with"
+        " commas, for any of them. Without --member-of only public data is exported.",
+    )
+    export.add_argument("--format", choices=["csv", "json", "xlsx"], required=True)
+    export.add_argument("--output", "-o", help="the file to write (default: standard output)")
+    for flag, (_, example) in _EXPORT_FILTERS.items():
+        export.add_argument(f"--{flag}", action="append", default=[], help=example)
+    export.add_argument(
+        "--member-of",
+        metavar="MUNICIPALITY",
+        help="export as a member of this municipality (with its MUNICIPALITY-visible"
+        " processes and internal fields)",
+    )
+    export.set_defaults(run=_export)
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> None:
+    from reusegraph.api.exports import ExportParameterError, run_export
+    from reusegraph.api.server import resolve_database
+    from reusegraph.auth.principal import ANONYMOUS, Principal, Role
+    from reusegraph.store.exports.formats import Format
+
+    params = {
+        name: values
+        for flag, (name, _) in _EXPORT_FILTERS.items()
+        if (values := getattr(args, flag.replace("-", "_")))
+    }
+    if args.format == "xlsx" and args.output is None and sys.stdout.isatty():
+        sys.exit("reusegraph export: XLSX is binary; give --output FILE or redirect the output")
+    viewer = ANONYMOUS
+    if args.member_of:
+        roles = frozenset({Role.MEMBER})
+        viewer = Principal(issuer="reusegraph-cli", municipality=args.member_of, roles=roles)
+    database = resolve_database(settings)
+    progress = sys.stderr.isatty()
+
+    def report(rows: int) -> None:
+        if progress:
+            print(f"\r{rows} processes ...", end="", file=sys.stderr, flush=True)
+
+    try:
+        rows = asyncio.run(
+            run_export(
+                database.url, viewer, params, Format(args.format), args.output, on_rows=report
+            )
+        )
+    except ExportParameterError as error:
+        allowed = f" Allowed: {', '.join(error.allowed)}." if error.allowed else ""
+        print(f"reusegraph export: {error}.{allowed}", file=sys.stderr)
+        raise SystemExit(2) from None
+    print(f"\rExported {rows} processes to {args.output or 'standard output'}.", file=sys.stderr)
+
+
+def _add_dev_token_command(
+    commands: "argparse._SubParsersAction[argparse.ArgumentParser]",
+) -> None:
+    dev = commands.add_parser(
+        "dev-token",
+        help="print a token of the local development issuer (needs REUSEGRAPH_DEV_MODE=true)",
+    )
+    dev.add_argument("--municipality", help="e.g. NO-5001")
+    dev.add_argument(
+        "--role",
+        action="append",
+        choices=["reader", "member", "editor", "admin"],
+        help="may be repeated (default: reader)",
+    )
+    dev.add_argument("--subject", default="developer", help="the token's sub (default: developer)")
+    dev.add_argument("--hours", type=int, default=8, help="lifetime in hours (default: 8)")
+    dev.set_defaults(run=_dev_token)
+
+
+def _dev_token(args: argparse.Namespace, settings: Settings) -> None:
+    import re
+
+    from reusegraph.auth.dev_issuer import load_or_create_key, mint
+
+    if not settings.dev_mode:
+        sys.exit(
+            "reusegraph: dev-token needs REUSEGRAPH_DEV_MODE=true, for this command and for "
+            "the server; otherwise the server refuses the token."
+        )
+    if args.municipality and not re.match(r"^[A-Z]{2}-[0-9]{3,4}$", args.municipality):
+        sys.exit(f"reusegraph: --municipality {args.municipality!r} must look like NO-5001")
+    if not 1 <= args.hours <= 24 * 7:
+        sys.exit("reusegraph: --hours must be 1-168")
+    token = mint(
+        load_or_create_key(settings.data_dir),
+        municipality=args.municipality,
+        roles=args.role or ["reader"],
+        subject=args.subject,
+        ttl_seconds=args.hours * 3600,
+    )
+    print(token)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="reusegraph", description=__doc__)
     parser.add_argument("--version", action="version", version=f"reusegraph {__version__}")
@@ -75,6 +191,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         run=_demo
     )
     commands.add_parser("schema", help="print the GraphQL schema (SDL)").set_defaults(run=_schema)
+    _add_export_command(commands)
+    _add_dev_token_command(commands)
 
     args = parser.parse_args(argv)
     try:

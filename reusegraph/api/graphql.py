@@ -18,7 +18,9 @@ from strawberry.federation import Schema
 from strawberry.types.graphql import OperationType
 
 from reusegraph.api.graphiql import render_graphiql
-from reusegraph.auth.principal import ANONYMOUS
+from reusegraph.auth.authenticator import Authenticator, challenge
+from reusegraph.auth.errors import AuthError, InvalidToken
+from reusegraph.auth.principal import Principal
 from reusegraph.schema.context import Context
 from reusegraph.schema.core.errors import format_error
 from reusegraph.store.engine import Database
@@ -33,18 +35,32 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 class RequestError(Exception):
     """The request is not a GraphQL request we can run: answered before execution."""
 
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        headers: dict[str, str] | None = None,
+        code: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.headers = headers or {}
+        self.code = code
 
 
 class GraphQLEndpoint:
     def __init__(
-        self, schema: Schema, db: Database, *, max_body_bytes: int, graphiql: bool
+        self,
+        schema: Schema,
+        db: Database,
+        authenticator: Authenticator,
+        *,
+        max_body_bytes: int,
+        graphiql: bool,
     ) -> None:
         self.schema = schema
         self.db = db
+        self.authenticator = authenticator
         self.max_body_bytes = max_body_bytes
         self.graphiql = graphiql
 
@@ -63,15 +79,19 @@ class GraphQLEndpoint:
                     raise RequestError(404, "GraphiQL is switched off on this server.")
                 return HTMLResponse(render_graphiql())
             query, variables, operation_name = await self._parse(request)
+            viewer = await self._authenticate(request)
         except RequestError as error:
+            extensions = {"requestId": request_id}
+            if error.code:
+                extensions["code"] = error.code
             refusal: dict[str, Any] = {
-                "errors": [{"message": str(error), "extensions": {"requestId": request_id}}]
+                "errors": [{"message": str(error), "extensions": extensions}]
             }
             return _response(refusal, error.status, media_type, request_id, error.headers)
 
         allowed = {OperationType.QUERY} if request.method == "GET" else None
-        async with self.db.read() as reader:
-            context = Context(reader=reader, viewer=ANONYMOUS, request_id=request_id)
+        async with self.db.read(viewer) as reader:
+            context = Context(reader=reader, viewer=viewer, request_id=request_id, db=self.db)
             result = await self.schema.execute(
                 query,
                 variable_values=variables,
@@ -91,6 +111,18 @@ class GraphQLEndpoint:
             elif media_type == GRAPHQL_RESPONSE:
                 status = 400
         return _response(body, status, media_type, request_id)
+
+    async def _authenticate(self, request: Request) -> Principal:
+        try:
+            return await self.authenticator.principal_of(request)
+        except InvalidToken as error:
+            raise RequestError(
+                401, str(error), {"WWW-Authenticate": challenge(error)}, "UNAUTHENTICATED"
+            ) from None
+        except AuthError as error:
+            raise RequestError(
+                error.status, str(error), {"Retry-After": "5"}, "SERVICE_UNAVAILABLE"
+            ) from None
 
     async def _parse(self, request: Request) -> tuple[str, dict[str, Any] | None, str | None]:
         if request.method == "GET":

@@ -42,6 +42,20 @@ class Settings:
     """REUSEGRAPH_GRAPHIQL: serve GraphiQL to browsers on GET /graphql."""
     log_level: str = "info"
     """REUSEGRAPH_LOG_LEVEL: debug, info, warning or error."""
+    issuers: str | None = None
+    """REUSEGRAPH_ISSUERS: trusted token issuers, as JSON (a list) or the path of a JSON file."""
+    require_token: bool = False
+    """REUSEGRAPH_REQUIRE_TOKEN: refuse requests without a token (default: anonymous, public)."""
+    jwks_timeout_ms: int = 3000
+    """REUSEGRAPH_JWKS_TIMEOUT_MS: longest wait for an issuer's discovery or JWKS document."""
+    public_url: str | None = None
+    """REUSEGRAPH_PUBLIC_URL: the address browsers use (login callbacks); default: the request's."""
+    session_secret: str | None = None
+    """REUSEGRAPH_SESSION_SECRET: signs GraphiQL login cookies; set it for several workers."""
+    production: bool = False
+    """REUSEGRAPH_PRODUCTION: refuse development conveniences (dev mode, demo data)."""
+    dev_mode: bool = False
+    """REUSEGRAPH_DEV_MODE: trust the local issuer of `reusegraph dev-token`; never production."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -54,6 +68,15 @@ class Settings:
                 continue
             values[f.name] = _parse(name, raw, f.default)
         settings = cls(**values)
+        if settings.production and settings.dev_mode:
+            raise SettingsError(
+                "REUSEGRAPH_DEV_MODE cannot be on together with REUSEGRAPH_PRODUCTION: "
+                "the development issuer signs any identity"
+            )
+        if settings.production and settings.demo_data:
+            raise SettingsError(
+                "REUSEGRAPH_DEMO_DATA cannot be on together with REUSEGRAPH_PRODUCTION"
+            )
         if settings.log_level not in {"debug", "info", "warning", "error"}:
             raise SettingsError(
                 f"REUSEGRAPH_LOG_LEVEL has value {settings.log_level!r}; "

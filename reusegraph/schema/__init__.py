@@ -22,6 +22,7 @@ from reusegraph.schema.agreements import FrameworkAgreement
 from reusegraph.schema.core.scalars import SCALARS
 from reusegraph.schema.meetings import NetworkMeeting
 from reusegraph.schema.municipalities import Municipality
+from reusegraph.schema.mutations import Mutation
 from reusegraph.schema.processes import Process
 from reusegraph.schema.root import Query
 from reusegraph.schema.vendors import Vendor
@@ -43,6 +44,7 @@ def build_schema(*, max_depth: int = 12, max_aliases: int = 30, max_tokens: int 
     ]
     return Schema(
         query=Query,
+        mutation=Mutation,
         types=[Municipality, Process, Vendor, FrameworkAgreement, NetworkMeeting],
         federation_version=FEDERATION_VERSION,  # type: ignore[arg-type]
         config=StrawberryConfig(scalar_map=dict(SCALARS)),

@@ -1,27 +1,13 @@
-"""Benefit records, compact series, and the grouped summary."""
+"""Benefit records of one process, and their compact series (the summary: ``benefit_summary``)."""
 
-import uuid
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Any
 
 import strawberry
 from sqlalchemy.engine import Row
 
-from reusegraph.schema.catalog import Technology
-from reusegraph.schema.context import Info
 from reusegraph.schema.core.scalars import Month
-from reusegraph.schema.enums import BenefitKind, Country, Domain
-from reusegraph.schema.municipalities import Municipality
-from reusegraph.store.benefits import BenefitDimension
-from reusegraph.store.benefits import BenefitGroup as StoreGroup
-
-if TYPE_CHECKING:
-    from reusegraph.schema.processes import Process
-    from reusegraph.schema.vendors import Vendor
-
-
-VendorRef = Annotated["Vendor", strawberry.lazy("reusegraph.schema.vendors")]
-ProcessRef = Annotated["Process", strawberry.lazy("reusegraph.schema.processes")]
+from reusegraph.schema.enums import BenefitKind
 
 
 def within(
@@ -82,87 +68,4 @@ class BenefitSeries:
             months=[r.period for r in rows],
             hours_saved=[float(r.hours_saved) for r in rows],
             cases=[r.cases for r in rows],
-        )
-
-
-@strawberry.type(description="The values of the groupBy dimensions for one group.")
-class BenefitGroupKey:
-    municipality_code: str | None
-    country: Country | None
-    domain: Domain | None
-    technology_code: str | None
-    year: int | None
-    month: Month | None
-    kind: BenefitKind | None
-    _vendor_id: strawberry.Private[uuid.UUID | None]
-    _process_id: strawberry.Private[uuid.UUID | None]
-
-    @strawberry.field
-    async def municipality(self, info: Info) -> Municipality | None:
-        if self.municipality_code is None:
-            return None
-        return await Municipality.load(info, self.municipality_code)
-
-    @strawberry.field
-    async def technology(self, info: Info) -> Technology | None:
-        if self.technology_code is None:
-            return None
-        row = await info.context.loaders.technology_by_code.load(self.technology_code)
-        return Technology.from_row(row) if row else None
-
-    @strawberry.field
-    async def vendor(self, info: Info) -> VendorRef | None:
-        from reusegraph.schema.vendors import Vendor
-
-        return await Vendor.load(info, self._vendor_id) if self._vendor_id else None
-
-    @strawberry.field
-    async def process(self, info: Info) -> ProcessRef | None:
-        from reusegraph.schema.processes import Process
-
-        return await Process.load(info, self._process_id) if self._process_id else None
-
-
-@strawberry.type(description="Totals for one group of benefit records.")
-class BenefitGroup:
-    key: BenefitGroupKey
-    hours_saved: float
-    cases: int
-    money: list[Money] = strawberry.field(description="One entry per currency; never converted.")
-    fte_years: float = strawberry.field(
-        description="Hours as years of full-time work, each with its municipality's FTE hours."
-    )
-    fte: float = strawberry.field(
-        description="Average full-time staff freed over the months this group covers."
-    )
-    months: int
-    process_count: int
-    record_count: int
-
-    @classmethod
-    def from_store(cls, group: StoreGroup) -> "BenefitGroup":
-        k = group.key
-        return cls(
-            key=BenefitGroupKey(
-                municipality_code=k.get(BenefitDimension.MUNICIPALITY),
-                country=k.get(BenefitDimension.COUNTRY),
-                domain=k.get(BenefitDimension.DOMAIN),
-                technology_code=k.get(BenefitDimension.TECHNOLOGY),
-                year=k.get(BenefitDimension.YEAR),
-                month=k.get(BenefitDimension.MONTH),
-                kind=k.get(BenefitDimension.KIND),
-                _vendor_id=k.get(BenefitDimension.VENDOR),
-                _process_id=k.get(BenefitDimension.PROCESS),
-            ),
-            hours_saved=round(group.hours_saved, 2),
-            cases=group.cases,
-            money=[
-                Money(amount=float(amount), currency=currency)
-                for currency, amount in sorted(group.money.items())
-            ],
-            fte_years=round(group.fte_years, 3),
-            fte=round(group.fte, 3),
-            months=group.months,
-            process_count=group.processes,
-            record_count=group.records,
         )

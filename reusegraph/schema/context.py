@@ -6,7 +6,7 @@ import strawberry
 
 from reusegraph.auth.principal import Principal
 from reusegraph.schema.loaders import Loaders
-from reusegraph.store.engine import Reader
+from reusegraph.store.engine import Database, Reader
 
 
 @dataclass
@@ -14,6 +14,8 @@ class Context:
     reader: Reader
     viewer: Principal
     request_id: str
+    db: Database
+    """Mutations open their own write transaction; reads go through ``reader``."""
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

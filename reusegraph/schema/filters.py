@@ -7,11 +7,11 @@ says what is allowed, instead of silently matching nothing.
 
 import re
 from collections.abc import Sequence
-from datetime import date, datetime
-from typing import TypeVar
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
 
 import strawberry
-from sqlalchemy import FromClause
+from strawberry.dataloader import DataLoader
 
 from reusegraph.schema.context import Info
 from reusegraph.schema.core.errors import BadUserInput
@@ -27,19 +27,20 @@ from reusegraph.schema.enums import (
     ProcessOrderField,
     Status,
 )
-from reusegraph.store import catalog
-from reusegraph.store.agreements import AgreementQuery
+from reusegraph.schema.scoring import ScoreWeights, store_weights
+from reusegraph.store.agreements import AgreementQuery, add_months
 from reusegraph.store.benefits import BenefitQuery
 from reusegraph.store.meetings import MeetingQuery
-from reusegraph.store.models import ItSystem, Municipality, Technology
 from reusegraph.store.municipalities import MunicipalityQuery
 from reusegraph.store.processes import ProcessQuery
+from reusegraph.store.scoring import ScoreWeights as StoreScoreWeights
 from reusegraph.store.vendors import VendorQuery
 
 T = TypeVar("T")
 KLE_PREFIX = re.compile(r"^[0-9]{2}(\.[0-9]{2}){0,2}$")
 MUNICIPALITY_CODE = re.compile(r"^[A-Z]{2}-[0-9]{3,4}$")
 MAX_SEARCH_LENGTH = 500
+MAX_EXPIRY_MONTHS = 120
 
 
 def check_municipality_code(code: str, field: str) -> None:
@@ -52,11 +53,13 @@ def check_municipality_code(code: str, field: str) -> None:
 
 
 async def _known(
-    info: Info, table: FromClause, codes: Sequence[str] | None, field: str, noun: str, listing: str
+    loader: DataLoader[str, Any], codes: Sequence[str] | None, field: str, noun: str, listing: str
 ) -> list[str] | None:
+    """Through the request's loaders: a filter repeated on every item of a list is checked once."""
     if not codes:
         return None
-    unknown = await catalog.unknown_codes(info.context.reader, table, list(codes))
+    found = await loader.load_many(list(codes))
+    unknown = [code for code, row in zip(codes, found, strict=True) if row is None]
     if unknown:
         raise BadUserInput(
             f"{field}: unknown {noun} {', '.join(map(repr, unknown))}; see `{listing}` for codes",
@@ -71,16 +74,18 @@ async def municipality_codes(
     for code in codes or ():
         check_municipality_code(code, field)
     return await _known(
-        info, Municipality.__table__, codes, field, "municipality", "municipalities"
+        info.context.loaders.municipality_by_code, codes, field, "municipality", "municipalities"
     )
 
 
 async def technology_codes(info: Info, codes: Sequence[str] | None, field: str) -> list[str] | None:
-    return await _known(info, Technology.__table__, codes, field, "technology", "technologies")
+    loader = info.context.loaders.technology_by_code
+    return await _known(loader, codes, field, "technology", "technologies")
 
 
 async def it_system_codes(info: Info, codes: Sequence[str] | None, field: str) -> list[str] | None:
-    return await _known(info, ItSystem.__table__, codes, field, "IT system", "itSystems")
+    loader = info.context.loaders.it_system_by_code
+    return await _known(loader, codes, field, "IT system", "itSystems")
 
 
 def check_search(search: str | None) -> str | None:
@@ -147,6 +152,12 @@ class ProcessFilter:
 class ProcessOrder:
     field: ProcessOrderField
     direction: OrderDirection = OrderDirection.DESC
+    weights: ScoreWeights | None = strawberry.field(
+        default=None, description="For SCORE: the weights of the Trondheim model's dimensions."
+    )
+
+    def score_weights(self) -> StoreScoreWeights | None:
+        return store_weights(self.weights, "orderBy.weights") if self.weights else None
 
 
 @strawberry.input
@@ -173,13 +184,38 @@ class MunicipalityFilter:
         )
 
 
-@strawberry.input
+@strawberry.input(description="All fields combine with AND; a list means any of its values.")
 class VendorFilter:
     country: list[Country] | None = strawberry.UNSET
     name_contains: str | None = strawberry.UNSET
     agreement: list[strawberry.ID] | None = strawberry.UNSET
+    on_active_agreement: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="true: on an agreement in force on activeOn; false: on none in force then.",
+    )
+    agreement_expiring_within_months: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="On an agreement in force on activeOn whose end date (with the options"
+        " exercised so far) falls within this many months of it.",
+    )
+    active_on: date | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The day for onActiveAgreement and agreementExpiringWithinMonths"
+        " (default: today).",
+    )
+    delivered_in_domain: list[Domain] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Delivered a process you may read in any of these domains.",
+    )
+    serves_municipality: list[str] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Delivered a process you may read to, or is on an agreement with, any"
+        " of these municipalities.",
+    )
 
-    def to_query(self) -> VendorQuery:
+    async def to_query(self, info: Info) -> VendorQuery:
+        today = self.active_on or date.today()
+        months = _given_value(self.agreement_expiring_within_months)
         return VendorQuery(
             countries=_given(self.country),
             name_contains=self.name_contains or None,
@@ -187,6 +223,17 @@ class VendorFilter:
                 parse_uuid_id(a, "FrameworkAgreement", "filter.agreement")
                 for a in _given(self.agreement)
             ],
+            on_active_agreement=None
+            if self.on_active_agreement is strawberry.UNSET
+            else self.on_active_agreement,
+            agreement_expiring_by=None
+            if months is None
+            else expiry_day(today, months, "filter.agreementExpiringWithinMonths"),
+            delivered_in_domains=_given(self.delivered_in_domain),
+            serves_municipalities=await municipality_codes(
+                info, _given(self.serves_municipality), "filter.servesMunicipality"
+            ),
+            today=today,
         )
 
 
@@ -198,8 +245,16 @@ class AgreementFilter:
     active_on: date | None = strawberry.field(
         default=strawberry.UNSET, description="Only agreements in force on this day."
     )
+    expiring_within_months: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="In force on activeOn (default today) and ending within this many months.",
+    )
+    has_options_left: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="true: options not yet exercised remain."
+    )
 
     async def to_query(self, info: Info) -> AgreementQuery:
+        months = _given_value(self.expiring_within_months)
         return AgreementQuery(
             municipalities=await municipality_codes(
                 info, _given(self.municipality), "filter.municipality"
@@ -207,6 +262,12 @@ class AgreementFilter:
             vendors=[parse_uuid_id(v, "Vendor", "filter.vendor") for v in _given(self.vendor)],
             kinds=_given(self.kind),
             active_on=self.active_on or None,
+            expiring_by=None
+            if months is None
+            else expiry_day(self.active_on or date.today(), months, "filter.expiringWithinMonths"),
+            with_options_left=None
+            if self.has_options_left is strawberry.UNSET
+            else self.has_options_left,
         )
 
 
@@ -230,7 +291,10 @@ class MeetingFilter:
         )
 
 
-@strawberry.input(description="Which benefit records to sum. Default kind: MEASURED.")
+@strawberry.input(
+    description="Which benefit records to sum. Without `kind`, the plain totals count"
+    " MEASURED records and `estimated` shows the ESTIMATED ones beside them."
+)
 class BenefitFilter:
     municipality: list[str] | None = strawberry.UNSET
     country: list[Country] | None = strawberry.UNSET
@@ -259,10 +323,23 @@ class BenefitFilter:
             technologies=await technology_codes(info, _given(self.technology), "filter.technology"),
             vendors=[parse_uuid_id(v, "Vendor", "filter.vendor") for v in _given(self.vendor)],
             processes=[parse_uuid_id(p, "Process", "filter.process") for p in _given(self.process)],
-            kinds=_given(self.kind) or [BenefitKind.MEASURED],
+            kinds=_given(self.kind) or None,
             period_from=start,
             period_to=end,
         )
+
+
+def expiry_day(today: date, months: int, field: str) -> date:
+    """The first day an agreement ending within ``months`` of ``today`` is no longer in force."""
+    if not 0 < months <= MAX_EXPIRY_MONTHS:
+        raise BadUserInput(
+            f"{field} must be between 1 and {MAX_EXPIRY_MONTHS}; got {months}", argument=field
+        )
+    return add_months(today, months) + timedelta(days=1)
+
+
+def _given_value(value: T | None) -> T | None:
+    return None if value is strawberry.UNSET else value
 
 
 def _given(values: Sequence[T] | None) -> list[T]:

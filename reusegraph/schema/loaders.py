@@ -18,12 +18,16 @@ from reusegraph.store import (
     catalog,
     meetings,
     municipalities,
+    network,
     processes,
     reuse,
+    scoring,
+    shared_problems,
     sources,
     vendors,
 )
 from reusegraph.store.engine import Reader
+from reusegraph.store.processes import ProcessQuery
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -93,6 +97,12 @@ class Loaders:
         self.lineage_by_process: DataLoader[uuid.UUID, list[Row[Any]]] = _many(
             bind_viewer(reuse.lineage)
         )
+        self.score_parts_by_process: DataLoader[uuid.UUID, scoring.ScoreParts | None] = _one(
+            bind_viewer(scoring.parts_by_process)
+        )
+        self.reuse_tally_by_key: DataLoader[network.TallyKey, network.Tally | None] = _one(
+            bind_viewer(network.tallies)
+        )
         self.benefits_by_process: DataLoader[uuid.UUID, list[Row[Any]]] = _many(
             bind(benefits.benefits_by_process)
         )
@@ -104,6 +114,18 @@ class Loaders:
         )
         self.vendors_by_agreement: DataLoader[uuid.UUID, list[Row[Any]]] = _many(
             bind(vendors.vendors_by_agreement)
+        )
+        self.delivered_ids_by_vendor: DataLoader[
+            tuple[uuid.UUID, ProcessQuery, int], list[uuid.UUID]
+        ] = _many(bind_viewer(vendors.delivered_process_ids))
+        self.delivered_count_by_vendor: DataLoader[tuple[uuid.UUID, ProcessQuery], int | None] = (
+            _one(bind_viewer(vendors.delivered_counts))
+        )
+        self.delivered_hours_by_vendor: DataLoader[vendors.HoursKey, float | None] = _one(
+            bind_viewer(vendors.delivered_hours)
+        )
+        self.municipalities_served_by_vendor: DataLoader[uuid.UUID, list[Row[Any]]] = _many(
+            bind_viewer(vendors.municipalities_served)
         )
         self.agreement_by_id: DataLoader[uuid.UUID, Row[Any] | None] = _one(
             bind(agreements.agreements_by_id)
@@ -131,6 +153,9 @@ class Loaders:
         )
         self.presentations_by_meeting: DataLoader[uuid.UUID, list[Row[Any]]] = _many(
             bind(meetings.presentations_by_meeting)
+        )
+        self.municipality_codes_by_it_system: DataLoader[str, list[str]] = _many(
+            bind(shared_problems.municipalities_by_it_system)
         )
         self.source_by_code: DataLoader[str, Row[Any] | None] = _one(bind(sources.sources_by_code))
         self.owners_by_source: DataLoader[str, list[str]] = _many(bind(sources.owners_by_source))

@@ -1,5 +1,6 @@
 """Municipalities: code DK-0746 / NO-5001, with the systems and technologies they use."""
 
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -13,10 +14,14 @@ from reusegraph.schema.enums import Country, PopulationBand
 from reusegraph.schema.node import Node
 
 if TYPE_CHECKING:
+    from reusegraph.schema.network import ReuseTally
     from reusegraph.schema.sources import Source
 
 
 SourceRef = Annotated["Source", strawberry.lazy("reusegraph.schema.sources")]
+ReuseTallyRef = Annotated["ReuseTally", strawberry.lazy("reusegraph.schema.network")]
+FromDay = Annotated[date | None, strawberry.argument(name="from", description="Inclusive.")]
+ToDay = Annotated[date | None, strawberry.argument(description="Inclusive.")]
 
 
 @strawberry.federation.type(keys=["code"], description="A municipality or region.")
@@ -48,6 +53,22 @@ class Municipality(Node):
     @strawberry.field(description="Processes of this municipality that you may read.")
     async def process_count(self, info: Info) -> int:
         return await info.context.loaders.process_count_by_municipality.load(self.code) or 0
+
+    @strawberry.field(description="Its processes reused by other municipalities.")
+    async def reuse_given(
+        self, info: Info, from_: FromDay = None, to: ToDay = None
+    ) -> ReuseTallyRef:
+        from reusegraph.schema.network import reuse_tally
+
+        return await reuse_tally(info, self.code, "GIVEN", from_, to)
+
+    @strawberry.field(description="Its processes built on other municipalities' processes.")
+    async def reuse_taken(
+        self, info: Info, from_: FromDay = None, to: ToDay = None
+    ) -> ReuseTallyRef:
+        from reusegraph.schema.network import reuse_tally
+
+        return await reuse_tally(info, self.code, "TAKEN", from_, to)
 
     @strawberry.field(description="The municipality this one merged into, if any.")
     async def merged_into(self, info: Info) -> "Municipality | None":

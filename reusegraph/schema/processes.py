@@ -24,6 +24,7 @@ from reusegraph.schema.enums import (
 )
 from reusegraph.schema.municipalities import Municipality
 from reusegraph.schema.node import Node
+from reusegraph.schema.scoring import MODEL, ProcessScore, ScoreWeights, store_weights
 from reusegraph.store.enums import ASSESSMENT_FIELDS
 from reusegraph.store.enums import BenefitKind as StoreBenefitKind
 from reusegraph.store.processes import expected_hours_per_year
@@ -222,6 +223,13 @@ class Process(Node):
     ) -> float:
         total = await info.context.loaders.hours_by_process_and_kind.load((self._id, kind.value))
         return total or 0.0
+
+    @strawberry.field(description=MODEL)
+    async def score(self, info: Info, weights: ScoreWeights | None = None) -> ProcessScore:
+        chosen = store_weights(weights, "weights")
+        parts = await info.context.loaders.score_parts_by_process.load(self._id)
+        assert parts is not None, "score of a process the viewer cannot read"
+        return ProcessScore.of(parts, chosen)
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> "Process":

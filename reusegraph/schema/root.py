@@ -3,7 +3,8 @@
 import strawberry
 
 from reusegraph.schema.agreements import FrameworkAgreement
-from reusegraph.schema.benefits import BenefitGroup
+from reusegraph.schema.benefit_summary import BenefitGroup, asks_for
+from reusegraph.schema.candidates import CandidateQueries
 from reusegraph.schema.catalog import ItSystem, Technology
 from reusegraph.schema.context import Info
 from reusegraph.schema.core.errors import BadUserInput
@@ -23,13 +24,17 @@ from reusegraph.schema.filters import (
 )
 from reusegraph.schema.meetings import NetworkMeeting
 from reusegraph.schema.municipalities import Municipality
+from reusegraph.schema.network import ReuseNetworkQueries
 from reusegraph.schema.node import Node
 from reusegraph.schema.processes import Process
+from reusegraph.schema.shared_problems import SharedProblemQueries
+from reusegraph.schema.similarity import SimilarityQueries
 from reusegraph.schema.sources import Source
 from reusegraph.schema.vendors import Vendor
+from reusegraph.schema.viewer import Viewer
 from reusegraph.store import (
     agreements,
-    benefits,
+    benefit_summary,
     catalog,
     meetings,
     municipalities,
@@ -45,7 +50,11 @@ from reusegraph.store.vendors import VendorQuery
 
 
 @strawberry.type
-class Query:
+class Query(SharedProblemQueries, SimilarityQueries, CandidateQueries, ReuseNetworkQueries):
+    @strawberry.field(description="The caller: identity, municipality and roles of this request.")
+    def viewer(self, info: Info) -> Viewer:
+        return Viewer.of(info.context.viewer)
+
     @strawberry.field(description="Any object by its global id.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         type_name, key = parse_global_id(str(id))
@@ -113,8 +122,16 @@ class Query:
             raise BadUserInput("orderBy RELEVANCE needs a `search` text", argument="orderBy")
         descending = order_by.direction == OrderDirection.DESC if order_by else True
         reader, viewer = info.context.reader, info.context.viewer
+        weights = order_by.score_weights() if order_by else None
         page = await processes.list_processes(
-            reader, viewer, query, order=field, descending=descending, first=size, after=after
+            reader,
+            viewer,
+            query,
+            order=field,
+            descending=descending,
+            first=size,
+            after=after,
+            weights=weights,
         )
         return connection(
             page,
@@ -123,7 +140,10 @@ class Query:
             after,
         )
 
-    @strawberry.field
+    @strawberry.field(
+        description="Vendors by name. Filters on delivered processes count only the"
+        " processes you may read."
+    )
     async def vendors(
         self,
         info: Info,
@@ -132,11 +152,11 @@ class Query:
         after: str | None = None,
     ) -> Connection[Vendor]:
         size = checked_first(first)
-        query = filter.to_query() if filter else VendorQuery()
-        reader = info.context.reader
-        page = await vendors.list_vendors(reader, query, first=size, after=after)
+        query = await filter.to_query(info) if filter else VendorQuery()
+        reader, viewer = info.context.reader, info.context.viewer
+        page = await vendors.list_vendors(reader, viewer, query, first=size, after=after)
         return connection(
-            page, Vendor.from_row, lambda: vendors.count_vendors(reader, query), after
+            page, Vendor.from_row, lambda: vendors.count_vendors(reader, viewer, query), after
         )
 
     @strawberry.field(description="Framework agreements and contracts, newest first.")
@@ -175,7 +195,8 @@ class Query:
         )
 
     @strawberry.field(
-        description="Benefit records summed per group: hours, cases, FTE, money per currency."
+        description="Benefit records summed per group: hours, cases, FTE, money per currency,"
+        " realised beside estimated, and a monthly series per group."
     )
     async def benefit_summary(
         self,
@@ -186,8 +207,12 @@ class Query:
         if len(set(group_by)) != len(group_by):
             raise BadUserInput("groupBy names a dimension twice", argument="groupBy")
         query = await (filter or BenefitFilter()).to_query(info)
-        groups = await benefits.summarize(info.context.reader, info.context.viewer, group_by, query)
-        return [BenefitGroup.from_store(group) for group in groups]
+        series = asks_for(info.selected_fields, "series")
+        groups = await benefit_summary.summarize(
+            info.context.reader, info.context.viewer, group_by, query, series=series
+        )
+        start, end = query.period_from, query.period_to
+        return [BenefitGroup.from_group(g, start, end, series=series) for g in groups]
 
     @strawberry.field(description="The IT-system vocabulary (codes for filters).")
     async def it_systems(self, info: Info) -> list[ItSystem]:

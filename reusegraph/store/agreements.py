@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, cast, exists, func, or_, select
+from sqlalchemy import ColumnElement, FromClause, Integer, and_, cast, exists, func, or_, select
 from sqlalchemy.engine import Row
 
 from reusegraph.store.engine import Reader
@@ -44,13 +44,39 @@ def end_date(
     return add_months(start, months) - timedelta(days=1)
 
 
-# The same rule in SQL, for filters that must run in the database.
-_OPTIONS = (
-    func.unnest(A.c.option_months[1 : A.c.options_exercised])
-    .table_valued("months")
-    .render_derived(name="exercised")
-)
-_EXERCISED = select(func.coalesce(func.sum(_OPTIONS.c.months), 0)).select_from(_OPTIONS)
+def in_force_on(row: Any, day: date) -> bool:
+    """Started, not past its end date (options exercised), not terminated by ``day``."""
+    if row.terminated_on is not None and row.terminated_on <= day:
+        return False
+    options = list(row.option_months or [])
+    last = end_date(row.start_date, row.initial_term_months, options, row.options_exercised)
+    return bool(row.start_date <= day <= last)
+
+
+def options_left(row: Any) -> int:
+    return len(row.option_months or []) - int(row.options_exercised)
+
+
+def in_force(day: date, table: FromClause = A) -> ColumnElement[bool]:
+    """SQL twin of ``in_force_on``, for filters that must run in the database."""
+    c = table.c
+    options = (
+        func.unnest(c.option_months[1 : c.options_exercised])
+        .table_valued("months")
+        .render_derived(name="exercised")
+    )
+    exercised = select(func.coalesce(func.sum(options.c.months), 0)).select_from(options)
+    months = c.initial_term_months + exercised.scalar_subquery()
+    ends = c.start_date + func.make_interval(0, cast(months, Integer))
+    return and_(
+        c.start_date <= day,
+        ends > day,
+        or_(c.terminated_on.is_(None), c.terminated_on > day),
+    )
+
+
+def has_options_left(table: FromClause = A) -> ColumnElement[bool]:
+    return func.coalesce(func.cardinality(table.c.option_months), 0) > table.c.options_exercised
 
 
 @dataclass(frozen=True)
@@ -59,6 +85,9 @@ class AgreementQuery:
     vendors: Sequence[uuid.UUID] | None = None
     kinds: Sequence[str] | None = None
     active_on: date | None = None
+    expiring_by: date | None = None
+    """In force on ``active_on`` (default today) and no longer on this day."""
+    with_options_left: bool | None = None
 
 
 def _conditions(query: AgreementQuery) -> list[ColumnElement[bool]]:
@@ -74,11 +103,13 @@ def _conditions(query: AgreementQuery) -> list[ColumnElement[bool]]:
     if query.kinds:
         where.append(A.c.kind.in_(query.kinds))
     if query.active_on is not None:
-        months = A.c.initial_term_months + _EXERCISED.scalar_subquery()
-        ends = A.c.start_date + func.make_interval(0, cast(months, Integer))
-        where.append(A.c.start_date <= query.active_on)
-        where.append(ends > query.active_on)
-        where.append(or_(A.c.terminated_on.is_(None), A.c.terminated_on > query.active_on))
+        where.append(in_force(query.active_on))
+    if query.expiring_by is not None:
+        where.append(in_force(query.active_on or date.today()))
+        where.append(~in_force(query.expiring_by))
+    if query.with_options_left is not None:
+        left = has_options_left()
+        where.append(left if query.with_options_left else ~left)
     return where
 
 

@@ -20,7 +20,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from reusegraph.auth.principal import Principal
 from reusegraph.store.errors import DatabaseUnavailable
+from reusegraph.store.rls import transaction_settings
 from reusegraph.store.urls import async_url
 
 _UNAVAILABLE = (OSError, OperationalError, InterfaceError, ConnectionError, asyncio.TimeoutError)
@@ -63,23 +65,25 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator["Reader"]:
+    async def read(self, viewer: Principal) -> AsyncIterator["Reader"]:
         """A read-only transaction for one request; the connection is taken on first use."""
-        reader = Reader(self)
+        reader = Reader(self, viewer)
         try:
             yield reader
         finally:
             await reader.close()
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        """One read-write transaction (ORM), committed on success, rolled back on error."""
+    async def session(self, viewer: Principal | None) -> AsyncIterator[AsyncSession]:
+        """One read-write transaction (ORM), committed on success, rolled back on error.
+
+        ``viewer`` is whom row-level security checks the writes against; ``None`` is the
+        system itself (demo data, sync), which may write any municipality's rows.
+        """
+        statement, params = transaction_settings(viewer, self.statement_timeout_ms, read_only=False)
         try:
             async with self.sessions() as session, session.begin():
-                await session.execute(
-                    text("SELECT set_config('statement_timeout', :t, true)"),
-                    {"t": str(self.statement_timeout_ms)},
-                )
+                await session.execute(statement, params)
                 yield session
         except Exception as error:
             if _is_unavailable(error):
@@ -103,8 +107,9 @@ class Database:
 class Reader:
     """Executes Core statements for one request inside one read-only transaction."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, viewer: Principal) -> None:
         self._database = database
+        self._viewer = viewer
         self._connection: AsyncConnection | None = None
         self._lock = asyncio.Lock()
 
@@ -115,13 +120,10 @@ class Reader:
                 # One snapshot for all of a request's statements: loaders see one state.
                 await connection.execution_options(isolation_level="REPEATABLE READ")
                 await connection.begin()
-                await connection.execute(
-                    text(
-                        "SELECT set_config('statement_timeout', :t, true),"
-                        " set_config('transaction_read_only', 'on', true)"
-                    ),
-                    {"t": str(self._database.statement_timeout_ms)},
+                statement, params = transaction_settings(
+                    self._viewer, self._database.statement_timeout_ms, read_only=True
                 )
+                await connection.execute(statement, params)
             except BaseException:
                 await connection.close()
                 raise

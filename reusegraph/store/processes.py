@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Row
 
 from reusegraph.auth.principal import Principal
+from reusegraph.store import scoring
 from reusegraph.store.engine import Reader
 from reusegraph.store.models import (
     Municipality,
@@ -34,6 +35,7 @@ from reusegraph.store.models import (
     process_technology,
 )
 from reusegraph.store.pagination import Page, fetch_page
+from reusegraph.store.scoring import ScoreWeights
 from reusegraph.store.visibility import readable_processes
 
 P = Process.__table__
@@ -54,6 +56,7 @@ class ProcessOrder(StrEnum):
     TITLE = "TITLE"
     EXPECTED_HOURS_PER_YEAR = "EXPECTED_HOURS_PER_YEAR"
     RELEVANCE = "RELEVANCE"
+    SCORE = "SCORE"
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,7 @@ def _columns(viewer: Principal) -> list[ColumnElement[Any]]:
         own = P.c.municipality_code == viewer.municipality
     columns: list[ColumnElement[Any]] = []
     for column in P.c:
-        if column.name == "search":
+        if column.name in ("search", "title_trigrams"):
             continue
         if column.name in INTERNAL_COLUMNS:
             hidden = null() if own is None else case((own, column), else_=null())
@@ -97,6 +100,11 @@ def _columns(viewer: Principal) -> list[ColumnElement[Any]]:
         else:
             columns.append(column)
     return columns
+
+
+def process_columns(viewer: Principal) -> list[ColumnElement[Any]]:
+    """The columns a viewer may see, internal ones blanked outside the owner: for other reads."""
+    return _columns(viewer)
 
 
 def _conditions(viewer: Principal, query: ProcessQuery) -> list[ColumnElement[bool]]:
@@ -160,13 +168,19 @@ async def list_processes(
     descending: bool,
     first: int,
     after: str | None,
+    weights: ScoreWeights | None = None,
 ) -> Page[Row[Any]]:
-    sort = _sort_key(order, query)
+    name = order.value
+    if order is ProcessOrder.SCORE:
+        weights = weights or ScoreWeights()
+        sort, name = scoring.score(viewer, weights), f"{name}:{weights.key}"
+    else:
+        sort = _sort_key(order, query)
     statement = select(*_columns(viewer)).where(*_conditions(viewer, query))
     return await fetch_page(
         reader,
         statement,
-        order=order.value,
+        order=name,
         sort=sort,
         key=P.c.id,
         descending=descending,

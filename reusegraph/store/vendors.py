@@ -1,20 +1,54 @@
-"""Reading vendors, and which agreements each is on."""
+"""Reading vendors: the agreements each is on, the processes it delivered, whom it serves.
+
+Everything derived from processes (domains delivered in, municipalities served, counts,
+realised hours) counts only the processes the viewer may read, so a vendor's aggregates
+never reveal MUNICIPALITY or PERSONAL processes of other municipalities.
+"""
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields, replace
+from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.engine import Row
 
+from reusegraph.auth.principal import Principal
+from reusegraph.store.agreements import in_force
 from reusegraph.store.engine import Reader
-from reusegraph.store.models import Vendor, agreement_vendor
+from reusegraph.store.enums import BenefitKind
+from reusegraph.store.models import (
+    BenefitRecord,
+    FrameworkAgreement,
+    Process,
+    Vendor,
+    agreement_party,
+    agreement_vendor,
+)
 from reusegraph.store.pagination import Page, fetch_page
+from reusegraph.store.processes import ProcessQuery
+from reusegraph.store.processes import _conditions as process_conditions
+from reusegraph.store.visibility import readable_processes
 
 V = Vendor.__table__
+P = Process.__table__
+B = BenefitRecord.__table__
 AV = agreement_vendor
+AP = agreement_party
 ORDER = "NAME"
 
 
@@ -23,9 +57,28 @@ class VendorQuery:
     countries: Sequence[str] | None = None
     name_contains: str | None = None
     agreements: Sequence[uuid.UUID] | None = None
+    on_active_agreement: bool | None = None
+    """true: on an agreement in force on ``today``; false: on none."""
+    agreement_expiring_by: date | None = None
+    """On an agreement in force on ``today`` that is no longer in force on this day."""
+    delivered_in_domains: Sequence[str] | None = None
+    serves_municipalities: Sequence[str] | None = None
+    today: date = field(default_factory=date.today)
 
 
-def _conditions(query: VendorQuery) -> list[ColumnElement[bool]]:
+def _agreement_exists(
+    conditions: Callable[[FromClause], list[ColumnElement[bool]]],
+) -> ColumnElement[bool]:
+    """The vendor is on an agreement that meets ``conditions`` (given the agreement table)."""
+    a = FrameworkAgreement.__table__.alias("va")
+    return (
+        exists()
+        .select_from(AV.join(a, a.c.id == AV.c.agreement_id))
+        .where(AV.c.vendor_id == V.c.id, *conditions(a))
+    )
+
+
+def _conditions(viewer: Principal, query: VendorQuery) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if query.countries:
         where.append(V.c.country.in_(query.countries))
@@ -35,15 +88,42 @@ def _conditions(query: VendorQuery) -> list[ColumnElement[bool]]:
         where.append(
             exists().where(AV.c.vendor_id == V.c.id, AV.c.agreement_id.in_(query.agreements))
         )
+    if query.on_active_agreement is not None:
+        on = _agreement_exists(lambda a: [in_force(query.today, a)])
+        where.append(on if query.on_active_agreement else ~on)
+    if query.agreement_expiring_by is not None:
+        by = query.agreement_expiring_by
+        where.append(_agreement_exists(lambda a: [in_force(query.today, a), ~in_force(by, a)]))
+    if query.delivered_in_domains:
+        domains = cast(list(query.delivered_in_domains), P.c.domains.type)
+        where.append(
+            exists().where(
+                P.c.vendor_id == V.c.id, P.c.domains.op("&&")(domains), readable_processes(viewer)
+            )
+        )
+    if query.serves_municipalities:
+        codes = query.serves_municipalities
+        where.append(
+            or_(
+                exists().where(
+                    P.c.vendor_id == V.c.id,
+                    P.c.municipality_code.in_(codes),
+                    readable_processes(viewer),
+                ),
+                exists()
+                .select_from(AV.join(AP, AP.c.agreement_id == AV.c.agreement_id))
+                .where(AV.c.vendor_id == V.c.id, AP.c.municipality_code.in_(codes)),
+            )
+        )
     return where
 
 
 async def list_vendors(
-    reader: Reader, query: VendorQuery, *, first: int, after: str | None
+    reader: Reader, viewer: Principal, query: VendorQuery, *, first: int, after: str | None
 ) -> Page[Row[Any]]:
     return await fetch_page(
         reader,
-        select(V).where(*_conditions(query)),
+        select(V).where(*_conditions(viewer, query)),
         order=ORDER,
         sort=V.c.name,
         key=V.c.id,
@@ -54,8 +134,8 @@ async def list_vendors(
     )
 
 
-async def count_vendors(reader: Reader, query: VendorQuery) -> int:
-    statement = select(func.count()).select_from(V).where(*_conditions(query))
+async def count_vendors(reader: Reader, viewer: Principal, query: VendorQuery) -> int:
+    statement = select(func.count()).select_from(V).where(*_conditions(viewer, query))
     return int((await reader.execute(statement)).scalar_one())
 
 
@@ -76,4 +156,119 @@ async def vendors_by_agreement(
     grouped: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
     for row in (await reader.execute(statement)).all():
         grouped[row._owner].append(row)
+    return grouped
+
+
+def frozen(query: ProcessQuery) -> ProcessQuery:
+    """The same query with tuples for lists, so that it can be part of a DataLoader key."""
+    values: dict[str, Any] = {f.name: getattr(query, f.name) for f in fields(query)}
+    tuples: dict[str, Any] = {k: tuple(v) for k, v in values.items() if isinstance(v, list)}
+    return replace(query, **tuples)
+
+
+def _by_query(keys: Sequence[tuple[Any, ...]]) -> dict[tuple[Any, ...], list[uuid.UUID]]:
+    """Vendor ids per the rest of the key: one statement per distinct query, not per vendor."""
+    grouped: dict[tuple[Any, ...], list[uuid.UUID]] = defaultdict(list)
+    for vendor_id, *rest in keys:
+        grouped[tuple(rest)].append(vendor_id)
+    return grouped
+
+
+async def delivered_process_ids(
+    reader: Reader, viewer: Principal, keys: Sequence[tuple[uuid.UUID, ProcessQuery, int]]
+) -> dict[tuple[uuid.UUID, ProcessQuery, int], list[uuid.UUID]]:
+    """The first ``n`` readable processes per vendor matching the query, newest first."""
+    found: dict[tuple[uuid.UUID, ProcessQuery, int], list[uuid.UUID]] = defaultdict(list)
+    for (query, first), vendor_ids in _by_query(keys).items():
+        rank = func.row_number().over(
+            partition_by=P.c.vendor_id, order_by=(P.c.updated_at.desc(), P.c.id.desc())
+        )
+        ranked = (
+            select(P.c.vendor_id, P.c.id, rank.label("rank"))
+            .where(P.c.vendor_id.in_(vendor_ids), *process_conditions(viewer, query))
+            .subquery()
+        )
+        statement = (
+            select(ranked.c.vendor_id, ranked.c.id)
+            .where(ranked.c.rank <= first)
+            .order_by(ranked.c.vendor_id, ranked.c.rank)
+        )
+        for vendor_id, process_id in (await reader.execute(statement)).all():
+            found[(vendor_id, query, first)].append(process_id)
+    return found
+
+
+async def delivered_counts(
+    reader: Reader, viewer: Principal, keys: Sequence[tuple[uuid.UUID, ProcessQuery]]
+) -> dict[tuple[uuid.UUID, ProcessQuery], int]:
+    found: dict[tuple[uuid.UUID, ProcessQuery], int] = {}
+    for (query,), vendor_ids in _by_query(keys).items():
+        statement = (
+            select(P.c.vendor_id, func.count())
+            .where(P.c.vendor_id.in_(vendor_ids), *process_conditions(viewer, query))
+            .group_by(P.c.vendor_id)
+        )
+        for vendor_id, n in (await reader.execute(statement)).all():
+            found[(vendor_id, query)] = int(n)
+    return found
+
+
+HoursKey = tuple[uuid.UUID, ProcessQuery, date | None, date | None]
+
+
+async def delivered_hours(
+    reader: Reader, viewer: Principal, keys: Sequence[HoursKey]
+) -> dict[HoursKey, float]:
+    """Realised (MEASURED) hours of the matching readable processes, per vendor."""
+    found: dict[HoursKey, float] = {}
+    for (query, start, end), vendor_ids in _by_query(keys).items():
+        where = [P.c.vendor_id.in_(vendor_ids), B.c.kind == BenefitKind.MEASURED]
+        if start is not None:
+            where.append(B.c.period >= start)
+        if end is not None:
+            where.append(B.c.period <= end)
+        statement = (
+            select(P.c.vendor_id, func.sum(B.c.hours_saved))
+            .select_from(P.join(B, B.c.process_id == P.c.id))
+            .where(*where, *process_conditions(viewer, query))
+            .group_by(P.c.vendor_id)
+        )
+        for vendor_id, hours in (await reader.execute(statement)).all():
+            found[(vendor_id, query, start, end)] = float(hours)
+    return found
+
+
+async def municipalities_served(
+    reader: Reader, viewer: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Row[Any]]]:
+    """Owners of readable processes the vendor delivered, and parties of its agreements."""
+    delivered = (
+        select(
+            P.c.vendor_id,
+            P.c.municipality_code,
+            func.count().label("processes"),
+            false().label("on_agreement"),
+        )
+        .where(P.c.vendor_id.in_(ids), readable_processes(viewer))
+        .group_by(P.c.vendor_id, P.c.municipality_code)
+    )
+    contracted = (
+        select(AV.c.vendor_id, AP.c.municipality_code, literal(0), true())
+        .select_from(AV.join(AP, AP.c.agreement_id == AV.c.agreement_id))
+        .where(AV.c.vendor_id.in_(ids))
+    )
+    both = union_all(delivered, contracted).subquery()
+    statement = (
+        select(
+            both.c.vendor_id,
+            both.c.municipality_code,
+            func.sum(both.c.processes).label("processes"),
+            func.bool_or(both.c.on_agreement).label("on_agreement"),
+        )
+        .group_by(both.c.vendor_id, both.c.municipality_code)
+        .order_by(both.c.vendor_id, func.sum(both.c.processes).desc(), both.c.municipality_code)
+    )
+    grouped: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
+    for row in (await reader.execute(statement)).all():
+        grouped[row.vendor_id].append(row)
     return grouped

@@ -87,7 +87,7 @@ async def insert_rows(db: Database, **tables: list[dict[str, Any]]) -> None:
     }
     unknown = set(tables) - set(order)
     assert not unknown, f"no builder table {unknown}"
-    async with db.session() as session:
+    async with db.session(None) as session:
         for name, table in order.items():
             by_shape: dict[frozenset[str], list[dict[str, Any]]] = {}
             for row in tables.get(name, []):

@@ -125,7 +125,7 @@ async def _load(
     batch = next(pending, None)
     first = True
     while batch is not None:
-        async with db.session() as session:
+        async with db.session(None) as session:
             if first and atomic:
                 await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
                 if await session.scalar(select(exists().select_from(Municipality))):

@@ -123,8 +123,10 @@ _DEFAULTS: dict[str, Mapping[str, Any]] = {
         "version": 1,
         **{name: Level.NOT_SET.value for name in ASSESSMENT_FIELDS},
     },
-    "framework_agreement": {"option_months": [], "options_exercised": 0},
-    "network_meeting": {"topics": [], "external_participants": []},
+    "framework_agreement": {"option_months": [], "options_exercised": 0, "version": 1},
+    "network_meeting": {"topics": [], "external_participants": [], "version": 1},
+    "municipality": {"version": 1},
+    "vendor": {"version": 1},
     "source": {"stale_after_seconds": 86400, "record_count": 0},
 }
 

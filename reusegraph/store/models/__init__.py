@@ -1,5 +1,6 @@
 """ORM models, one module per aggregate. ORM is for writes; read paths use Core selects."""
 
+from reusegraph.store.models.access import MutationReceipt, TrustedIssuer
 from reusegraph.store.models.agreements import (
     AgreementDocument,
     FrameworkAgreement,
@@ -41,6 +42,7 @@ __all__ = [
     "ItSystem",
     "MeetingPresentation",
     "Municipality",
+    "MutationReceipt",
     "NetworkMeeting",
     "Process",
     "ProcessAttachment",
@@ -48,6 +50,7 @@ __all__ = [
     "ReuseLink",
     "Source",
     "Technology",
+    "TrustedIssuer",
     "Vendor",
     "agreement_party",
     "agreement_vendor",

@@ -3,7 +3,7 @@
 import uuid
 from datetime import date
 
-from sqlalchemy import ARRAY, Column, Date, ForeignKey, String, Table, Text
+from sqlalchemy import ARRAY, Column, Date, ForeignKey, Integer, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reusegraph.store.base import Base
@@ -44,6 +44,7 @@ class NetworkMeeting(Base):
     topics: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     external_participants: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     outcome: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
 
 
 class MeetingPresentation(Base):

@@ -115,6 +115,10 @@ class Process(Base):
         Index("ix_process_kle_prefix", "kle", postgresql_ops={"kle": "text_pattern_ops"}),
         Index("ix_process_domains", "domains", postgresql_using="gin"),
         Index("ix_process_search", "search", postgresql_using="gin"),
+        Index("ix_process_title_trigrams", "title_trigrams", postgresql_using="gin"),
+        Index("ix_process_k_codes", "k_codes", postgresql_using="gin"),
+        Index("ix_process_form", "form"),
+        Index("ix_process_kla", "kla"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -208,6 +212,10 @@ class Process(Base):
     version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
 
     search: Mapped[str] = mapped_column(TSVECTOR, Computed(SEARCH_VECTOR_SQL, persisted=True))
+    # trigram_set() is defined by migration 0002: pg_trgm-style trigrams, without pg_trgm.
+    title_trigrams: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), Computed("trigram_set(title)", persisted=True)
+    )
 
 
 class ProcessLink(Base):

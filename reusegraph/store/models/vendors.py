@@ -2,7 +2,7 @@
 
 import uuid
 
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reusegraph.store.base import Base, enum_check, enum_column
@@ -21,3 +21,4 @@ class Vendor(Base):
     country: Mapped[str] = mapped_column(enum_column(Country))
     org_number: Mapped[str | None] = mapped_column(String(20))
     website: Mapped[str | None] = mapped_column(String(1024))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))

@@ -1,0 +1,57 @@
+"""What an import did with every OS2autoproces field, so nothing disappears unnoticed."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from reusegraph.federation.os2autoproces.records import MappedProcess, Problem
+
+
+class Outcome(StrEnum):
+    MAPPED = "mapped"
+    """Stored in a column or a related table."""
+    EXTRAS = "extras"
+    """No place in our model: kept under ``Process.extras`` with its OS2autoproces name."""
+    IGNORED = "ignored"
+    """Derived or about the caller, not the process (see ``IGNORED_FIELDS``)."""
+    INVALID = "invalid"
+    """Rejected value: a ``Problem`` says why, the raw value is kept in ``extras["invalid"]``."""
+    EMPTY = "empty"
+    """Null, blank or an empty list."""
+
+
+@dataclass
+class MappingReport:
+    records: int = 0
+    storable: int = 0
+    fields: dict[str, Counter[Outcome]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def count(self, source_field: str, outcome: Outcome) -> None:
+        self.fields.setdefault(source_field, Counter())[outcome] += 1
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def add(self, record: MappedProcess) -> None:
+        self.records += 1
+        self.storable += record.storable
+        self.problems.extend(record.problems)
+
+    def counts(self, source_field: str) -> dict[str, int]:
+        found = self.fields.get(source_field, Counter())
+        return {outcome.value: found[outcome] for outcome in Outcome if found[outcome]}
+
+    def summary(self) -> str:
+        """Readable by a municipal IT person: one line per field, then every problem."""
+        lines = [f"{self.records} processes read, {self.storable} can be stored"]
+        for name in sorted(self.fields):
+            parts = ", ".join(f"{n} {o}" for o, n in self.counts(name).items())
+            lines.append(f"  {name}: {parts}")
+        lines.extend(f"note: {text}" for text in self.notes)
+        lines.extend(
+            f"process {p.source_id}: {p.field} = {p.value!r}: {p.message}" for p in self.problems
+        )
+        return "\n".join(lines)

@@ -1,0 +1,187 @@
+"""The reuse network: reuseLeaderboard, reuseGraph, and reuse given and taken."""
+
+from datetime import date
+from typing import Annotated
+
+import strawberry
+
+from reusegraph.schema.context import Info
+from reusegraph.schema.core.errors import BadUserInput
+from reusegraph.schema.core.pagination import checked_first
+from reusegraph.schema.enums import ReuseKind
+from reusegraph.schema.filters import municipality_codes
+from reusegraph.schema.municipalities import Municipality
+from reusegraph.schema.processes import Process
+from reusegraph.schema.reuse import ReuseLink
+from reusegraph.store import network
+from reusegraph.store.network import Direction, Leader, Period, Tally
+
+PERIOD = (
+    "A link's date is its reusedOn, or the day it was recorded when the source gives none."
+    " Only links between processes you may read count."
+)
+From = Annotated[
+    date | None, strawberry.argument(name="from", description="First day, inclusive.")
+]
+To = Annotated[date | None, strawberry.argument(description="Last day, inclusive.")]
+
+
+def period(start: date | None, end: date | None) -> Period:
+    if start is not None and end is not None and start > end:
+        raise BadUserInput(
+            f"from ({start.isoformat()}) is after to ({end.isoformat()})", argument="from"
+        )
+    return Period(start, end)
+
+
+async def _municipalities(info: Info, codes: list[str] | tuple[str, ...]) -> list[Municipality]:
+    rows = await info.context.loaders.municipality_by_code.load_many(list(codes))
+    return [Municipality.from_row(row) for row in rows if row is not None]
+
+
+@strawberry.type(description=f"How much a municipality's reuse crossed its border. {PERIOD}")
+class ReuseTally:
+    links: int = strawberry.field(description="Reuse links to or from other municipalities.")
+    processes: int = strawberry.field(
+        description="Its own processes involved: reused by others (given) or built on"
+        " others' work (taken)."
+    )
+    _codes: strawberry.Private[tuple[str, ...]]
+
+    @strawberry.field(description="The other municipalities, by code.")
+    async def municipalities(self, info: Info) -> list[Municipality]:
+        return await _municipalities(info, self._codes)
+
+    @classmethod
+    def of(cls, tally: Tally) -> "ReuseTally":
+        return cls(links=tally.links, processes=tally.processes, _codes=tally.municipalities)
+
+
+async def reuse_tally(
+    info: Info, code: str, direction: str, start: date | None, end: date | None
+) -> ReuseTally:
+    key = (code, Direction(direction), period(start, end))
+    tally = await info.context.loaders.reuse_tally_by_key.load(key)
+    return ReuseTally.of(tally or Tally())
+
+
+@strawberry.type(description="A process and how widely it was reused.")
+class ReuseLeaderboardEntry:
+    process: Process
+    municipality_count: int = strawberry.field(
+        description="Distinct other municipalities whose processes were built on it."
+    )
+    link_count: int = strawberry.field(description="Reuse links from other municipalities.")
+    _codes: strawberry.Private[list[str]]
+
+    @strawberry.field(description="The municipalities that reused it.")
+    async def reused_by(self, info: Info) -> list[Municipality]:
+        return await _municipalities(info, self._codes)
+
+    @classmethod
+    def of(cls, leader: Leader) -> "ReuseLeaderboardEntry":
+        return cls(
+            process=Process.from_row(leader.row),
+            municipality_count=leader.municipality_count,
+            link_count=leader.link_count,
+            _codes=leader.municipalities,
+        )
+
+
+@strawberry.type(description="Reuse from one municipality to another, summed over links.")
+class MunicipalityReuseLink:
+    links: int
+    kinds: list[ReuseKind]
+    _origin: strawberry.Private[str]
+    _derived: strawberry.Private[str]
+
+    @strawberry.field(description="Whose processes were reused.")
+    async def origin(self, info: Info) -> Municipality:
+        found = await Municipality.load(info, self._origin)
+        assert found is not None, "reuse link from an unknown municipality"
+        return found
+
+    @strawberry.field(description="Who reused them.")
+    async def derived(self, info: Info) -> Municipality:
+        found = await Municipality.load(info, self._derived)
+        assert found is not None, "reuse link to an unknown municipality"
+        return found
+
+
+@strawberry.type(description=f"The reuse network as edge lists a portal can draw. {PERIOD}")
+class ReuseGraph:
+    links: list[ReuseLink] = strawberry.field(
+        description="Process-level edges (origin -> derived, with the kind), oldest first."
+    )
+    truncated: bool = strawberry.field(description="true: more links than `first` matched.")
+    _municipalities: strawberry.Private[list[str] | None]
+    _period: strawberry.Private[Period]
+
+    @strawberry.field(description="The processes at either end of `links`, each once.")
+    async def processes(self, info: Info) -> list[Process]:
+        ends = ((link._origin_id, link._derived_id) for link in self.links)
+        ids = list(dict.fromkeys(i for pair in ends for i in pair))
+        found = await info.context.loaders.process_by_id.load_many(ids)
+        return [Process.from_row(row) for row in found if row is not None]
+
+    @strawberry.field(
+        description="All matching links (not only the first ones) summed per pair of"
+        " municipalities: the network at municipality level."
+    )
+    async def municipality_links(self, info: Info) -> list[MunicipalityReuseLink]:
+        edges = await network.municipality_edges(
+            info.context.reader, info.context.viewer, self._municipalities, self._period
+        )
+        return [
+            MunicipalityReuseLink(
+                links=e.links,
+                kinds=[ReuseKind(k) for k in e.kinds],
+                _origin=e.origin,
+                _derived=e.derived,
+            )
+            for e in edges
+        ]
+
+
+@strawberry.type
+class ReuseNetworkQueries:
+    @strawberry.field(
+        description="The most reused processes: by distinct other municipalities that built"
+        f" on them, then by links. {PERIOD}"
+    )
+    async def reuse_leaderboard(
+        self,
+        info: Info,
+        from_: From = None,
+        to: To = None,
+        first: int | None = 20,
+    ) -> list[ReuseLeaderboardEntry]:
+        size = checked_first(first)
+        leaders = await network.leaderboard(
+            info.context.reader, info.context.viewer, period(from_, to), first=size
+        )
+        return [ReuseLeaderboardEntry.of(leader) for leader in leaders]
+
+    @strawberry.field(
+        description="Reuse links touching any of `municipalities` (all when omitted), as a"
+        " graph: process-level edges and municipality-level sums."
+    )
+    async def reuse_graph(
+        self,
+        info: Info,
+        municipalities: list[str] | None = None,
+        from_: From = None,
+        to: To = None,
+        first: int | None = 500,
+    ) -> ReuseGraph:
+        size = checked_first(first)
+        codes = await municipality_codes(info, municipalities, "municipalities")
+        chosen = period(from_, to)
+        reader, viewer = info.context.reader, info.context.viewer
+        rows, more = await network.graph_links(reader, viewer, codes, chosen, first=size)
+        return ReuseGraph(
+            links=[ReuseLink.from_row(row) for row in rows],
+            truncated=more,
+            _municipalities=codes,
+            _period=chosen,
+        )

@@ -1,0 +1,208 @@
+"""The export's rows, streamed from a server-side cursor in the request's own transaction.
+
+``DECLARE ... CURSOR`` inside the reader's transaction (so the caller's row-level security
+and snapshot apply) and ``FETCH`` in batches: PostgreSQL sorts once and Python holds one
+batch at a time, whatever the number of rows. The visibility predicate and the redaction
+of internal fields are in the SQL, as in every read.
+"""
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Numeric,
+    Select,
+    String,
+    case,
+    cast,
+    false,
+    func,
+    null,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by, array
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ClauseElement, Executable
+
+from reusegraph.auth.principal import Principal
+from reusegraph.store.engine import Reader
+from reusegraph.store.enums import BenefitKind
+from reusegraph.store.exports.columns import COLUMNS
+from reusegraph.store.models import (
+    BenefitRecord,
+    ItSystem,
+    Municipality,
+    Process,
+    ProcessAttachment,
+    ProcessLink,
+    Technology,
+    Vendor,
+    process_it_system,
+    process_technology,
+)
+from reusegraph.store.processes import EXPECTED_HOURS, ProcessQuery
+from reusegraph.store.processes import _conditions as process_conditions
+
+P = Process.__table__
+M = Municipality.__table__
+V = Vendor.__table__
+B = BenefitRecord.__table__
+BATCH_SIZE = 1000
+
+
+class _DeclareCursor(Executable, ClauseElement):
+    """``DECLARE <name> NO SCROLL CURSOR FOR <select>``, with the select's parameters bound."""
+
+    inherit_cache = False
+
+    def __init__(self, name: str, query: Select[Any]) -> None:
+        self.name = name
+        self.query = query
+
+
+@compiles(_DeclareCursor, "postgresql")
+def _declare(element: _DeclareCursor, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"DECLARE {element.name} NO SCROLL CURSOR FOR {compiler.process(element.query, **kw)}"
+
+
+def _names(link: Any, vocabulary: Any, code: str) -> ColumnElement[Any]:
+    """The names of a process's linked vocabulary rows, sorted, as an array."""
+    return (
+        select(func.array_agg(aggregate_order_by(vocabulary.c.name, vocabulary.c.name)))
+        .select_from(link.join(vocabulary, vocabulary.c.code == link.c[code]))
+        .where(link.c.process_id == P.c.id)
+        .scalar_subquery()
+    )
+
+
+def export_statement(viewer: Principal, query: ProcessQuery) -> Select[Any]:
+    """The columns of ``COLUMNS`` (labelled by key), sorted by municipality, title, id."""
+    own: ColumnElement[bool] = false()
+    if viewer.municipality is not None and viewer.is_member_of(viewer.municipality):
+        own = P.c.municipality_code == viewer.municipality
+
+    def internal(column: ColumnElement[Any]) -> ColumnElement[Any]:
+        return case((own, column), else_=null())
+
+    link, attachment = ProcessLink.__table__, ProcessAttachment.__table__
+    links = (
+        select(func.array_agg(aggregate_order_by(link.c.url, link.c.url)))
+        .where(link.c.process_id == P.c.id, or_(own, link.c.internal.is_(False)))
+        .scalar_subquery()
+    )
+    attachments = (
+        select(func.array_agg(aggregate_order_by(attachment.c.file_name, attachment.c.file_name)))
+        .where(attachment.c.process_id == P.c.id, or_(own, attachment.c.shared.is_(True)))
+        .scalar_subquery()
+    )
+    realised = (
+        select(func.sum(B.c.hours_saved))
+        .where(B.c.process_id == P.c.id, B.c.kind == BenefitKind.MEASURED)
+        .scalar_subquery()
+    )
+    manual = cast(P.c.runs_per_year, Float) * cast(P.c.minutes_per_run, Float) / 60.0
+    values: dict[str, ColumnElement[Any]] = {
+        "id": cast(P.c.id, String),
+        "title": P.c.title,
+        "summary": P.c.summary,
+        "phase": P.c.phase,
+        "status": P.c.status,
+        "statusText": P.c.status_text,
+        "reporter": internal(P.c.reporter),
+        "owner": internal(P.c.owner),
+        "contactName": P.c.contact_name,
+        "contactEmail": P.c.contact_email,
+        "otherContactEmail": P.c.other_contact_email,
+        "coEditors": internal(P.c.co_editors),
+        "visibility": P.c.visibility,
+        "domains": P.c.domains,
+        "department": P.c.department,
+        "municipalityName": M.c.name,
+        "vendor": V.c.name,
+        "legalClause": P.c.legal_clause,
+        "kle": P.c.kle,
+        "klId": P.c.kl_id,
+        "kla": P.c.kla,
+        "description": P.c.description,
+        "solutionRequests": P.c.solution_requests,
+        "processChallenges": P.c.process_challenges,
+        "itSystems": _names(process_it_system, ItSystem.__table__, "it_system_code"),
+        "otherItSystems": null(),
+        "createdAt": P.c.created_at,
+        "updatedAt": P.c.updated_at,
+        "runsPerYear": P.c.runs_per_year,
+        "minutesPerRun": P.c.minutes_per_run,
+        "automationPercentage": P.c.automation_percentage,
+        "manualHoursPerYear": func.round(cast(manual, Numeric()), 2),
+        "expectedHoursPerYear": func.round(cast(EXPECTED_HOURS, Numeric()), 2),
+        "employeesDoingProcess": P.c.employees_doing_process,
+        "targetsCitizens": P.c.targets_citizens,
+        "targetsCompanies": P.c.targets_companies,
+        "developmentHours": P.c.development_hours,
+        "timeSpendComment": P.c.time_spend_comment,
+        "levelOfProfessionalAssessment": P.c.level_of_professional_assessment,
+        "levelOfChange": P.c.level_of_change,
+        "levelOfStructuredInformation": P.c.level_of_structured_information,
+        "levelOfUniformity": P.c.level_of_uniformity,
+        "levelOfDigitalInformation": P.c.level_of_digital_information,
+        "levelOfQuality": P.c.level_of_quality,
+        "levelOfSpeed": P.c.level_of_speed,
+        "levelOfRoutineWorkReduction": P.c.level_of_routine_work_reduction,
+        "evaluatedLevelOfRoi": P.c.evaluated_level_of_roi,
+        "technicalImplementationNotes": P.c.technical_implementation_notes,
+        "organizationalImplementationNotes": P.c.organizational_implementation_notes,
+        "technologies": _names(process_technology, Technology.__table__, "technology_code"),
+        "runPeriod": P.c.run_period,
+        "services": null(),
+        "automationDescription": P.c.automation_description,
+        "rating": P.c.rating,
+        "legalClauseLastVerified": P.c.legal_clause_last_verified,
+        "putIntoOperation": P.c.put_into_operation,
+        "decommissioned": P.c.decommissioned,
+        "ratingComment": P.c.rating_comment,
+        "caseReference": internal(P.c.esdh_reference),
+        "links": func.array_remove(func.array_cat(array([P.c.code_repository_url]), links), null()),
+        "attachments": attachments,
+        "internalNotes": internal(P.c.internal_notes),
+        "municipalityCode": P.c.municipality_code,
+        "country": M.c.country,
+        "orgNumber": M.c.org_number,
+        "type": P.c.type,
+        "form": P.c.form,
+        "kCodes": P.c.k_codes,
+        "realisedHoursSaved": realised,
+        "sourceId": P.c.source_id,
+        "sourceUrl": P.c.source_url,
+    }
+    assert list(values) == [c.key for c in COLUMNS], "export columns and SQL out of step"
+    return (
+        select(*(value.label(key) for key, value in values.items()))
+        .select_from(
+            P.join(M, M.c.code == P.c.municipality_code).outerjoin(V, V.c.id == P.c.vendor_id)
+        )
+        .where(*process_conditions(viewer, query))
+        .order_by(P.c.municipality_code, P.c.title, P.c.id)
+    )
+
+
+async def export_rows(
+    reader: Reader, viewer: Principal, query: ProcessQuery, *, batch_size: int = BATCH_SIZE
+) -> AsyncIterator[Sequence[Any]]:
+    """Batches of rows (tuples in ``COLUMNS`` order), at most ``batch_size`` each."""
+    name = f"export_{uuid.uuid4().hex}"
+    await reader.execute(_DeclareCursor(name, export_statement(viewer, query)))
+    fetch = text(f"FETCH FORWARD {int(batch_size)} FROM {name}")
+    while True:
+        rows = (await reader.execute(fetch)).all()
+        if not rows:
+            break
+        yield [tuple(row) for row in rows]
+        if len(rows) < batch_size:
+            break
+    await reader.execute(text(f"CLOSE {name}"))

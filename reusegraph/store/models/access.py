@@ -1,0 +1,39 @@
+"""Who may sign in (trusted issuers) and which mutations were already applied (receipts)."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, DateTime, Integer, String, func, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from reusegraph.store.base import Base
+
+
+class TrustedIssuer(Base):
+    """Issuers registered by an admin; those from configuration are not stored."""
+
+    __tablename__ = "trusted_issuer"
+    __table_args__ = (CheckConstraint("name ~ '^[a-z0-9][a-z0-9-]{0,62}$'", name="name_format"),)
+
+    name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(1024), unique=True)
+    config: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+
+
+class MutationReceipt(Base):
+    """A retried mutation (same caller, same clientMutationId) is answered from here."""
+
+    __tablename__ = "mutation_receipt"
+
+    issuer: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(255), primary_key=True)
+    client_mutation_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    mutation: Mapped[str] = mapped_column(String(128))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), index=True
+    )

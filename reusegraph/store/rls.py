@@ -1,0 +1,48 @@
+"""The caller, as transaction-local settings that the row-level security policies read.
+
+Every request's transaction switches to the ``reusegraph_api`` role (which cannot bypass
+RLS, even when the server connects as the tables' owner or a superuser) and records who
+is asking. ``set_config(..., true)`` is ``SET LOCAL``: it ends with the transaction, so
+nothing leaks to the next user of a pooled connection.
+"""
+
+from typing import Any
+
+from sqlalchemy import TextClause, text
+
+from reusegraph.auth.principal import Principal, Role
+
+API_ROLE = "reusegraph_api"
+
+_SETTINGS = text(
+    "SELECT set_config('statement_timeout', :timeout, true),"
+    " set_config('role', :role, true),"
+    " set_config('reusegraph.member_of', :member_of, true),"
+    " set_config('reusegraph.editor_of', :editor_of, true),"
+    " set_config('reusegraph.subject', :subject, true),"
+    " set_config('reusegraph.system', :system, true)"
+)
+_READ_ONLY = text(_SETTINGS.text + ", set_config('transaction_read_only', 'on', true)")
+
+
+def transaction_settings(
+    viewer: Principal | None, timeout_ms: int, *, read_only: bool
+) -> tuple[TextClause, dict[str, Any]]:
+    """``viewer=None`` is the system itself (demo load, sync): it sees and writes everything."""
+    member_of = editor_of = subject = ""
+    if viewer is not None and viewer.municipality is not None:
+        if viewer.is_member_of(viewer.municipality):
+            member_of = viewer.municipality
+        if viewer.roles & {Role.EDITOR, Role.ADMIN}:
+            editor_of = viewer.municipality
+    if viewer is not None and viewer.subject is not None:
+        subject = viewer.subject
+    params = {
+        "timeout": str(timeout_ms),
+        "role": API_ROLE,
+        "member_of": member_of,
+        "editor_of": editor_of,
+        "subject": subject,
+        "system": "on" if viewer is None else "",
+    }
+    return (_READ_ONLY if read_only else _SETTINGS), params

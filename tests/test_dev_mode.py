@@ -1,0 +1,62 @@
+"""Dev mode: `reusegraph dev-token` signs in as anyone, so it exists only when switched on."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from reusegraph.api.app import create_app
+from reusegraph.api.settings import Settings, SettingsError
+from reusegraph.store.engine import Database
+from tests.conftest import url_of
+from tests.support.http import serving
+
+VIEWER = "{ viewer { subject municipality roles } }"
+
+
+def dev_token(
+    data_dir: Path, *args: str, dev_mode: str = "true"
+) -> subprocess.CompletedProcess[str]:
+    env = {"REUSEGRAPH_DEV_MODE": dev_mode, "REUSEGRAPH_DATA_DIR": str(data_dir), "PATH": ""}
+    return subprocess.run(
+        [sys.executable, "-m", "reusegraph", "dev-token", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+async def test_a_dev_token_works_only_against_a_server_in_dev_mode(
+    empty_db: Database, tmp_path: Path
+) -> None:
+    minted = dev_token(tmp_path, "--municipality", "NO-5001", "--role", "editor")
+    assert minted.returncode == 0, minted.stderr
+    token = minted.stdout.strip()
+    headers = {"Authorization": f"Bearer {token}"}
+    for dev_mode, status in ((True, 200), (False, 401)):
+        app = create_app(Settings(dev_mode=dev_mode, data_dir=tmp_path), url_of(empty_db))
+        async with serving(app) as base, httpx.AsyncClient(base_url=base) as http:
+            response = await http.post("/graphql", json={"query": VIEWER}, headers=headers)
+        assert response.status_code == status, response.text
+    assert response.status_code == 401
+
+
+async def test_the_dev_issuer_key_is_private_to_its_owner(tmp_path: Path) -> None:
+    assert dev_token(tmp_path, "--role", "reader").returncode == 0
+    key = tmp_path / "dev-issuer-key.json"
+    assert key.stat().st_mode & 0o077 == 0
+
+
+def test_dev_token_refuses_without_dev_mode(tmp_path: Path) -> None:
+    result = dev_token(tmp_path, "--role", "editor", dev_mode="false")
+    assert result.returncode != 0
+    assert "REUSEGRAPH_DEV_MODE=true" in result.stderr
+    assert result.stdout == ""
+
+
+def test_dev_mode_is_refused_in_production() -> None:
+    with pytest.raises(SettingsError, match="REUSEGRAPH_DEV_MODE cannot be on together"):
+        Settings.from_environ({"REUSEGRAPH_DEV_MODE": "true", "REUSEGRAPH_PRODUCTION": "true"})
