@@ -55,7 +55,8 @@ def ensure_node_peers() -> None:
     node_home = Path(found.stdout.strip())
     node_bin = node_home / "bin"
     npm_cli = node_home / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js"
-    npm = [str(node_bin / "node"), str(npm_cli), "ci", "--no-audit", "--no-fund", "--loglevel=error"]
+    npm = [str(node_bin / "node"), str(npm_cli), "ci", "--no-audit", "--no-fund"]
+    npm.append("--loglevel=error")
     env = {**os.environ, "PATH": f"{node_bin}{os.pathsep}{os.environ.get('PATH', '')}"}
     subprocess.run(npm, cwd=NODE_PEERS, check=True, env=env)
     stamp.write_text(wanted)

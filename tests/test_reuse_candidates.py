@@ -73,7 +73,9 @@ async def _world(db: Database) -> dict[str, dict[str, Any]]:
         municipality=[b.municipality(c) for c in (M, "DK-0102", "DK-0103", "NO-0301")],
         process=list(rows.values()),
         process_it_system=[
-            {"process_id": rows[k]["id"], "it_system_code": s} for k, v in systems.items() for s in v
+            {"process_id": rows[k]["id"], "it_system_code": s}
+            for k, v in systems.items()
+            for s in v
         ],
         process_technology=[
             {"process_id": rows[k]["id"], "technology_code": t} for k, v in techs.items() for t in v
@@ -176,7 +178,10 @@ async def test_weights_change_the_ranking(empty_db: Database) -> None:
         ({"m": M, "w": {"reuse": 11}}, "weights.reuse", "between 0 and 10"),
         ({"m": M, "w": {"codes": -1}}, "weights.codes", "between 0 and 10"),
         (
-            {"m": M, "w": {"realisedHours": 0, "reuse": 0, "systems": 0, "codes": 0, "assessment": 0}},
+            {
+                "m": M,
+                "w": {"realisedHours": 0, "reuse": 0, "systems": 0, "codes": 0, "assessment": 0},
+            },
             "weights",
             "at least one weight",
         ),

@@ -155,7 +155,11 @@ async def test_unknown_invisible_or_malformed_ids_are_bad_input(empty_db: Databa
     error = (await run_as(empty_db, SIMILAR, {"id": "Vendor:x"})).error()
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     error = (await run_as(empty_db, SIMILAR, {"id": ids["probe"], "first": 501})).error()
-    assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": "first", "requestId": "test"}
+    assert error["extensions"] == {
+        "code": "BAD_USER_INPUT",
+        "argument": "first",
+        "requestId": "test",
+    }
 
 
 async def test_statements_do_not_grow_with_the_number_of_results(empty_db: Database) -> None:

@@ -16,6 +16,8 @@ from reusegraph.api.health import healthz, readyz
 from reusegraph.api.login import BrowserSessions, LoginRoutes
 from reusegraph.api.security import build_authenticator, identity_client
 from reusegraph.api.settings import Settings
+from reusegraph.api.sync_webhook import SourceSyncWebhook
+from reusegraph.federation.sync import SyncEngine
 from reusegraph.schema import build_schema
 from reusegraph.store.engine import Database
 from reusegraph.store.errors import SchemaBehind
@@ -34,12 +36,14 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
     sessions = BrowserSessions()
     authenticator, issuers, keys = build_authenticator(settings, db, client, sessions.token)
     login = LoginRoutes(issuers, sessions, settings.public_url)
+    sync_engine = SyncEngine(db)
     graphql = GraphQLEndpoint(
         schema,
         db,
         authenticator,
         max_body_bytes=settings.max_body_bytes,
         graphiql=settings.graphiql,
+        on_issuers_changed=issuers.invalidate,
     )
 
     @asynccontextmanager
@@ -50,6 +54,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         try:
             yield
         finally:
+            await sync_engine.aclose()
             await client.aclose()
             await db.dispose()
 
@@ -66,6 +71,11 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
                 "/export/processes.{format}",
                 ProcessExport(db, authenticator.principal_of),
                 methods=["GET"],
+            ),
+            Route(
+                "/sources/{code}/sync",
+                SourceSyncWebhook(sync_engine, authenticator),
+                methods=["POST"],
             ),
             *login.routes,
         ],

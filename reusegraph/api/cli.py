@@ -173,6 +173,147 @@ def _dev_token(args: argparse.Namespace, settings: Settings) -> None:
     print(token)
 
 
+def _add_source_command(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    source = commands.add_parser("source", help="register, list and remove data sources")
+    actions = source.add_subparsers(dest="action", required=True)
+    add = actions.add_parser(
+        "add",
+        help="register a source, or change a registered one's settings",
+        description="Credentials are never given here: --secret names where the server reads"
+        " the token, API key or client secret (env:VARIABLE or file:/path).",
+    )
+    add.add_argument("code", help="stable id: a-z, 0-9 and '-', e.g. oslo-registry")
+    add.add_argument(
+        "--kind", choices=["graphql", "os2autoproces", "hosted", "file"], required=True
+    )
+    add.add_argument("--owner", action="append", required=True, help="municipality code; repeat")
+    add.add_argument("--name", help="display name (default: the code)")
+    add.add_argument("--endpoint", help="GraphQL endpoint, or OS2autoproces base URL")
+    add.add_argument("--auth", choices=["none", "bearer", "oauth2", "api_key"], default="none")
+    add.add_argument("--secret", dest="secret_ref", help="env:VARIABLE or file:/path")
+    add.add_argument("--token-url", help="OAuth2 token endpoint (auth oauth2)")
+    add.add_argument("--client-id", help="OAuth2 client id (auth oauth2)")
+    add.add_argument("--scope", help="OAuth2 scope (auth oauth2)")
+    add.add_argument("--schedule", help="'every 15m', '1h', '1d' or 'manual' (default)")
+    add.add_argument("--timeout", type=int, default=30, help="seconds per request (default 30)")
+    add.add_argument("--max-run", type=int, default=900, help="seconds per run (default 900)")
+    add.add_argument("--page-size", type=int, default=500, help="records per page (default 500)")
+    add.add_argument("--stale-after", type=int, default=86400, help="seconds (default 86400)")
+    actions.add_parser("list", help="every source with its sync state")
+    remove = actions.add_parser("remove", help="remove a source (a mirror's copies go with it)")
+    remove.add_argument("code")
+    source.set_defaults(run=_source)
+
+
+def _source(args: argparse.Namespace, settings: Settings) -> None:
+    from reusegraph.api import source_admin
+    from reusegraph.api.server import resolve_database
+    from reusegraph.store.source_writes import SourceSpec
+    from reusegraph.store.write_errors import WriteRejected
+
+    url = resolve_database(settings).url
+    try:
+        if args.action == "add":
+            spec = SourceSpec(
+                code=args.code,
+                name=args.name or args.code,
+                kind=args.kind,
+                owners=args.owner,
+                endpoint=args.endpoint,
+                auth=args.auth,
+                secret_ref=args.secret_ref,
+                token_url=args.token_url,
+                client_id=args.client_id,
+                scope=args.scope,
+                schedule=args.schedule,
+                timeout_seconds=args.timeout,
+                max_run_seconds=args.max_run,
+                page_size=args.page_size,
+                stale_after_seconds=args.stale_after,
+            )
+            asyncio.run(source_admin.add_source(url, spec))
+            print(f"Source {args.code} registered.", file=sys.stderr)
+        elif args.action == "remove":
+            removed = asyncio.run(source_admin.remove_source(url, args.code))
+            print(f"Source {args.code} removed ({removed} mirrored records).", file=sys.stderr)
+        else:
+            rows = asyncio.run(source_admin.list_sources(url))
+            columns = ["code", "kind", "owners", "outcome", "finished", "lag", "stale", "records"]
+            table = [columns, *([str(row[c]) for c in columns] for row in rows)]
+            widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
+            for line in table:
+                print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)))
+            for row in rows:
+                if row["error"]:
+                    print(f"{row['code']}: {row['error']}")
+    except WriteRejected as rejected:
+        for error in rejected.errors:
+            field = "/".join(error.field)
+            print(
+                f"reusegraph source: {field + ': ' if field else ''}{error.message}",
+                file=sys.stderr,
+            )
+        raise SystemExit(2) from None
+
+
+def _add_sync_command(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    sync = commands.add_parser(
+        "sync",
+        help="pull mirrored sources now (all of them without SOURCE)",
+        description="Each run resumes from the source's last committed cursor. Exit status 1"
+        " when a source failed.",
+    )
+    sync.add_argument("sources", nargs="*", metavar="SOURCE")
+    sync.add_argument("--force", action="store_true", help="ignore an open circuit breaker")
+    sync.add_argument("--due", action="store_true", help="only sources due by their schedule")
+    sync.add_argument(
+        "--watch", type=int, metavar="SECONDS", help="keep running: sync due sources every SECONDS"
+    )
+    sync.set_defaults(run=_sync)
+
+
+def _sync(args: argparse.Namespace, settings: Settings) -> None:
+    import time
+
+    from reusegraph.api import source_admin
+    from reusegraph.api.server import resolve_database
+    from reusegraph.federation.sync import RunResult
+
+    url = resolve_database(settings).url
+
+    def progress(run: RunResult) -> None:
+        print(
+            f"\r{run.source}: page {run.pages}, {run.upserted} upserted, {run.deleted} deleted,"
+            f" {len(run.skipped)} skipped ",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    while True:
+        results = asyncio.run(
+            source_admin.run_sync(
+                url,
+                args.sources,
+                force=args.force,
+                due_only=args.due or args.watch is not None,
+                on_progress=progress,
+            )
+        )
+        for run in results:
+            detail = f": {run.error}" if run.error else ""
+            print(
+                f"\r{run.source}: {run.outcome} ({run.pages} pages, {run.upserted} upserted,"
+                f" {run.deleted} deleted, {len(run.skipped)} skipped){detail}",
+                file=sys.stderr,
+            )
+        if args.watch is None:
+            break
+        time.sleep(args.watch)
+    if any(run.outcome == "failed" for run in results):
+        raise SystemExit(1)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="reusegraph", description=__doc__)
     parser.add_argument("--version", action="version", version=f"reusegraph {__version__}")
@@ -193,6 +334,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     commands.add_parser("schema", help="print the GraphQL schema (SDL)").set_defaults(run=_schema)
     _add_export_command(commands)
     _add_dev_token_command(commands)
+    _add_source_command(commands)
+    _add_sync_command(commands)
 
     args = parser.parse_args(argv)
     try:

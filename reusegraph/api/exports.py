@@ -8,7 +8,6 @@ they arrive, so memory stays flat however many rows match; visibility and the re
 of internal fields are applied in the SQL for the caller that ``principal_of`` returns.
 """
 
-import logging
 import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -31,8 +30,6 @@ from reusegraph.store.exports.formats import MEDIA_TYPES, Format, encode
 from reusegraph.store.exports.rows import export_rows
 from reusegraph.store.models import ItSystem, Municipality, Technology
 from reusegraph.store.processes import ProcessQuery
-
-log = logging.getLogger("reusegraph.exports")
 
 PrincipalOf = Callable[[Request], Awaitable[Principal]]
 PARAMETERS = (

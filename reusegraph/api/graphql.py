@@ -8,6 +8,7 @@ the error format (codes, request id, masking) of ``schema.core.errors``.
 import logging
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -23,6 +24,7 @@ from reusegraph.auth.errors import AuthError, InvalidToken
 from reusegraph.auth.principal import Principal
 from reusegraph.schema.context import Context
 from reusegraph.schema.core.errors import format_error
+from reusegraph.schema.provenance import stale_sources, tracking
 from reusegraph.store.engine import Database
 
 log = logging.getLogger("reusegraph.graphql")
@@ -57,12 +59,14 @@ class GraphQLEndpoint:
         *,
         max_body_bytes: int,
         graphiql: bool,
+        on_issuers_changed: Callable[[], None] | None = None,
     ) -> None:
         self.schema = schema
         self.db = db
         self.authenticator = authenticator
         self.max_body_bytes = max_body_bytes
         self.graphiql = graphiql
+        self.on_issuers_changed = on_issuers_changed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -91,19 +95,29 @@ class GraphQLEndpoint:
 
         allowed = {OperationType.QUERY} if request.method == "GET" else None
         async with self.db.read(viewer) as reader:
-            context = Context(reader=reader, viewer=viewer, request_id=request_id, db=self.db)
-            result = await self.schema.execute(
-                query,
-                variable_values=variables,
-                context_value=context,
-                operation_name=operation_name,
-                allowed_operation_types=allowed,
+            context = Context(
+                reader=reader,
+                viewer=viewer,
+                request_id=request_id,
+                db=self.db,
+                on_issuers_changed=self.on_issuers_changed,
             )
+            with tracking() as touched:
+                result = await self.schema.execute(
+                    query,
+                    variable_values=variables,
+                    context_value=context,
+                    operation_name=operation_name,
+                    allowed_operation_types=allowed,
+                )
+            stale = await stale_sources(context, touched)
         body: dict[str, Any] = {}
         if result.errors:
             schema = self.schema._schema
             body["errors"] = [format_error(e, schema, request_id) for e in result.errors]
         body["data"] = result.data
+        if stale:
+            body["extensions"] = {"sources": stale}
         status = 200
         if result.data is None and result.errors:
             if allowed and any("GET" in e.message for e in result.errors):

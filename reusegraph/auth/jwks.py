@@ -9,6 +9,7 @@ keep working; with none at hand the request fails fast with 503, never accepting
 import asyncio
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,10 +48,15 @@ class KeyCache:
         self._interval = refetch_interval_seconds
         self._entries: dict[str, _Entry] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._static: dict[str, tuple[Mapping[str, Any], KeySet]] = {}
 
     async def keys(self, config: IssuerConfig) -> KeySet:
         if config.jwks is not None:
-            return _import(dict(config.jwks), config)
+            static = self._static.get(config.issuer)
+            if static is None or static[0] is not config.jwks:
+                static = (config.jwks, _import(dict(config.jwks), config))
+                self._static[config.issuer] = static
+            return static[1]
         entry = self._entries.get(config.issuer)
         if entry is not None and time.monotonic() - entry.fetched_at < self._ttl:
             return entry.keys

@@ -39,6 +39,7 @@ class FrameworkAgreement(Node):
         description="Last day in force: start + initial term + the options exercised."
     )
     max_end_date: date = strawberry.field(description="The end date if every option is exercised.")
+    version: int = strawberry.field(description="Increments on every change; send it with updates.")
     _id: strawberry.Private[uuid.UUID]
 
     @strawberry.field
@@ -85,6 +86,7 @@ class FrameworkAgreement(Node):
             options_exercised=row.options_exercised,
             signed_on=row.signed_on,
             terminated_on=row.terminated_on,
+            version=row.version,
             end_date=end_date(
                 row.start_date, row.initial_term_months, options, row.options_exercised
             ),

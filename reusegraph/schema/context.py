@@ -1,5 +1,6 @@
 """What every resolver gets: the caller, the request's database reader, its loaders."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import strawberry
@@ -16,6 +17,8 @@ class Context:
     request_id: str
     db: Database
     """Mutations open their own write transaction; reads go through ``reader``."""
+    on_issuers_changed: Callable[[], None] | None = None
+    """Called after an admin registered or removed an issuer: the app's registry reloads."""
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

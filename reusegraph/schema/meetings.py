@@ -41,6 +41,7 @@ class NetworkMeeting(Node):
         description="Organisations other than municipalities, e.g. the Tax Directorate."
     )
     outcome: str | None
+    version: int = strawberry.field(description="Increments on every change; send it with updates.")
     _id: strawberry.Private[uuid.UUID]
     _host_code: strawberry.Private[str | None]
 
@@ -83,6 +84,7 @@ class NetworkMeeting(Node):
             topics=list(row.topics or []),
             external_participants=list(row.external_participants or []),
             outcome=row.outcome,
+            version=row.version,
             _id=row.id,
             _host_code=row.host_code,
         )

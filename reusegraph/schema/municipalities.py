@@ -37,6 +37,7 @@ class Municipality(Node):
     )
     currency: str
     note: str | None
+    version: int = strawberry.field(description="Increments on every change; send it with updates.")
     _source_code: strawberry.Private[str | None]
     _merged_into_code: strawberry.Private[str | None]
 
@@ -98,6 +99,7 @@ class Municipality(Node):
             fte_hours_per_year=float(row.fte_hours_per_year or Decimal(0)),
             currency=row.currency,
             note=row.note,
+            version=row.version,
             _source_code=row.source_code,
             _merged_into_code=row.merged_into_code,
         )

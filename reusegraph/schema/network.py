@@ -20,9 +20,7 @@ PERIOD = (
     "A link's date is its reusedOn, or the day it was recorded when the source gives none."
     " Only links between processes you may read count."
 )
-From = Annotated[
-    date | None, strawberry.argument(name="from", description="First day, inclusive.")
-]
+From = Annotated[date | None, strawberry.argument(name="from", description="First day, inclusive.")]
 To = Annotated[date | None, strawberry.argument(description="Last day, inclusive.")]
 
 

@@ -24,6 +24,7 @@ from reusegraph.schema.enums import (
 )
 from reusegraph.schema.municipalities import Municipality
 from reusegraph.schema.node import Node
+from reusegraph.schema.provenance import note_source
 from reusegraph.schema.scoring import MODEL, ProcessScore, ScoreWeights, store_weights
 from reusegraph.store.enums import ASSESSMENT_FIELDS
 from reusegraph.store.enums import BenefitKind as StoreBenefitKind
@@ -234,6 +235,7 @@ class Process(Node):
     @classmethod
     def from_row(cls, row: Row[Any]) -> "Process":
         r = row._mapping
+        note_source(r["source_code"])
         return cls(
             id=strawberry.ID(global_id("Process", r["id"])),
             **{name: r[name] for name in _PLAIN},

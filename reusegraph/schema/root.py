@@ -6,6 +6,7 @@ from reusegraph.schema.agreements import FrameworkAgreement
 from reusegraph.schema.benefit_summary import BenefitGroup, asks_for
 from reusegraph.schema.candidates import CandidateQueries
 from reusegraph.schema.catalog import ItSystem, Technology
+from reusegraph.schema.changes import ChangeQueries
 from reusegraph.schema.context import Info
 from reusegraph.schema.core.errors import BadUserInput
 from reusegraph.schema.core.ids import parse_global_id, parse_uuid_id
@@ -50,7 +51,13 @@ from reusegraph.store.vendors import VendorQuery
 
 
 @strawberry.type
-class Query(SharedProblemQueries, SimilarityQueries, CandidateQueries, ReuseNetworkQueries):
+class Query(
+    SharedProblemQueries,
+    SimilarityQueries,
+    CandidateQueries,
+    ReuseNetworkQueries,
+    ChangeQueries,
+):
     @strawberry.field(description="The caller: identity, municipality and roles of this request.")
     def viewer(self, info: Info) -> Viewer:
         return Viewer.of(info.context.viewer)

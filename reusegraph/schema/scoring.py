@@ -27,9 +27,7 @@ def check_weights(values: Mapping[str, float], argument: str) -> None:
                 argument=f"{argument}.{name}",
             )
     if not any(values.values()):
-        raise BadUserInput(
-            f"{argument}: at least one weight must be above 0", argument=argument
-        )
+        raise BadUserInput(f"{argument}: at least one weight must be above 0", argument=argument)
 
 
 @strawberry.input(description="Relative weights of the three dimensions, each 0-10, not all 0.")

@@ -36,6 +36,7 @@ class Vendor(Node):
     country: Country
     org_number: str | None
     website: str | None
+    version: int = strawberry.field(description="Increments on every change; send it with updates.")
     _id: strawberry.Private[uuid.UUID]
 
     @strawberry.field(description="Agreements this vendor is on, newest first.")
@@ -106,6 +107,7 @@ class Vendor(Node):
             country=row.country,
             org_number=row.org_number,
             website=row.website,
+            version=row.version,
             _id=row.id,
         )
 

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    Select,
     cast,
     distinct,
     exists,
@@ -151,6 +152,29 @@ async def summarize(
     series: bool = False,
 ) -> list[BenefitGroup]:
     """One statement. Without a kind filter both kinds are read, so they can be compared."""
+    statement = summary_statement(viewer, dimensions, query, series=series)
+    counted = counted_kinds(query)
+    across_kinds = len(counted) > 1 and BenefitDimension.KIND not in dimensions
+    names = [d.value.lower() for d in dimensions]
+    groups: dict[tuple[Any, ...], BenefitGroup] = {}
+    for row in (await reader.execute(statement)).mappings():
+        key = tuple(row[n] for n in names)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = BenefitGroup(key=dict(zip(dimensions, key, strict=True)))
+        _take(group, row, series)
+    for group in groups.values():
+        _count_totals(group, counted, across_kinds)
+    return list(groups.values())
+
+
+def summary_statement(
+    viewer: Principal,
+    dimensions: Sequence[BenefitDimension],
+    query: BenefitQuery,
+    *,
+    series: bool,
+) -> Select[Any]:
     domain_values = func.unnest(P.c.domains).table_valued("value").render_derived("d")
     source: Any = B.join(P, P.c.id == B.c.process_id).join(M, M.c.code == P.c.municipality_code)
     if BenefitDimension.DOMAIN in dimensions:
@@ -172,7 +196,7 @@ async def summarize(
             func.count(distinct(P.c.id)).filter(in_counted).label("_counted_processes"),
             func.count(distinct(B.c.period)).filter(in_counted).label("_counted_months"),
         ]
-    statement = (
+    return (
         select(
             *dims,
             B.c.kind.label("_kind"),
@@ -195,17 +219,6 @@ async def summarize(
         .group_by(func.grouping_sets(*sets))
         .order_by(*dims)
     )
-    names = [d.value.lower() for d in dimensions]
-    groups: dict[tuple[Any, ...], BenefitGroup] = {}
-    for row in (await reader.execute(statement)).mappings():
-        key = tuple(row[n] for n in names)
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = BenefitGroup(key=dict(zip(dimensions, key, strict=True)))
-        _take(group, row, series)
-    for group in groups.values():
-        _count_totals(group, counted, across_kinds)
-    return list(groups.values())
 
 
 def _take(group: BenefitGroup, row: Any, series: bool) -> None:

@@ -153,9 +153,14 @@ class Reader:
                 pass
 
     async def close(self) -> None:
+        """Ends the read; a connection broken meanwhile (e.g. a statement cancelled when a
+        sibling field failed) is discarded instead of failing the response."""
         connection, self._connection = self._connection, None
-        if connection is not None:
-            try:
-                await connection.rollback()
-            finally:
-                await connection.close()
+        if connection is None:
+            return
+        try:
+            await connection.rollback()
+            await connection.close()
+        except Exception:
+            self._connection = connection
+            await self._discard()

@@ -187,6 +187,7 @@ async def link_reuse(
 ) -> uuid.UUID:
     derived = await _visible(session, derived_id, "derivedId")
     require_editor(call, derived["municipality_code"])
+    _not_mirrored(await _source_kind(session, derived), derived)
     await _visible(session, origin_id, "originId")
     if derived_id == origin_id:
         raise rejected("INVALID", "A process cannot be reused from itself.", "originId")

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Integer, and_, literal, select
+from sqlalchemy import Integer, and_, func, literal, select
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import aliased
@@ -98,10 +98,17 @@ async def lineage(
         )
         walk = walk.union_all(step)
         sign = -1 if direction == "up" else 1
+        # Where paths join (two copies merged again), an edge is reached more than once:
+        # keep it once, at its shortest distance.
+        nearest = (
+            select(walk.c.root, walk.c.link_id, func.min(walk.c.depth).label("depth"))
+            .group_by(walk.c.root, walk.c.link_id)
+            .subquery("nearest")
+        )
         statement = (
-            select(walk.c.root, (walk.c.depth * sign).label("depth"), visible)
-            .join(visible, visible.c.id == walk.c.link_id)
-            .order_by(walk.c.root, walk.c.depth, visible.c.id)
+            select(nearest.c.root, (nearest.c.depth * sign).label("depth"), visible)
+            .join(visible, visible.c.id == nearest.c.link_id)
+            .order_by(nearest.c.root, nearest.c.depth, visible.c.id)
         )
         for row in (await reader.execute(statement)).all():
             result[row.root].append(row)

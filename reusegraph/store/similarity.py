@@ -32,10 +32,12 @@ from sqlalchemy import (
     FromClause,
     Text,
     cast,
+    false,
     func,
     literal,
     or_,
     select,
+    true,
 )
 from sqlalchemy.engine import Row
 
@@ -165,9 +167,9 @@ def _routes_in(probe: Probe) -> ColumnElement[bool]:
 
 
 def _shared(values: ColumnElement[Any], others: Sequence[str]) -> ColumnElement[int]:
-    """|values ∩ others| with tsvector functions (in C): the lexemes ts_delete removes."""
-    as_lexemes = func.array_to_tsvector(values)
-    return func.length(as_lexemes) - func.length(func.ts_delete(as_lexemes, _array(others)))
+    """|values ∩ others| for a set, with tsvector functions (in C): what ts_delete removes."""
+    remaining = func.ts_delete(func.array_to_tsvector(values), _array(others))
+    return func.cardinality(values) - func.length(remaining)
 
 
 def _jaccard(shared: Any, size: Any, other: int) -> ColumnElement[float]:
@@ -191,6 +193,15 @@ async def similar_to(
     term_hits = func.length(P.c.search) - func.length(
         func.ts_delete(P.c.search, _array(probe.terms))
     )
+    in_probe = PIS.c.it_system_code.in_(probe.it_systems) if probe.it_systems else false()
+    its = (
+        select(
+            func.count().label("size"),
+            func.count().filter(in_probe).label("shared"),
+        )
+        .where(PIS.c.process_id == P.c.id)
+        .lateral("its")
+    )
     parts = (
         select(
             P.c.id.label("similar_id"),
@@ -199,9 +210,10 @@ async def similar_to(
             func.cardinality(P.c.title_trigrams).label("title_size"),
             _shared(codes, probe.codes).label("code_shared"),
             func.cardinality(codes).label("code_size"),
-            _shared(systems, probe.it_systems).label("system_shared"),
-            func.cardinality(systems).label("system_size"),
+            its.c.shared.label("system_shared"),
+            its.c.size.label("system_size"),
         )
+        .select_from(P.join(its, true()))
         .where(_routes_in(probe), P.c.id != probe.id, readable_processes(viewer))
         .cte("parts")
         .prefix_with("MATERIALIZED")

@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -17,13 +17,22 @@ SO = source_owner
 
 
 def is_stale(row: Row[Any], now: datetime | None = None) -> bool:
-    """Hosted data is written here and is never stale; mirrors are stale when not synced in time."""
+    """Hosted data is written here and is never stale; a mirror is stale when its last run
+    failed or it has not caught up with its remote within ``stale_after_seconds``."""
     if row.kind == SourceKind.HOSTED:
         return False
-    if row.last_sync_finished_at is None or row.last_outcome not in (None, "ok"):
+    if row.last_success_at is None or row.last_outcome == "failed":
         return True
-    now = now or datetime.now(UTC)
-    return bool(now - row.last_sync_finished_at > timedelta(seconds=row.stale_after_seconds))
+    lag = lag_seconds(row, now)
+    return lag is not None and lag > int(row.stale_after_seconds)
+
+
+def lag_seconds(row: Row[Any], now: datetime | None = None) -> float | None:
+    """How far behind its remote a mirror may be: the time since a run last caught up."""
+    if row.kind == SourceKind.HOSTED or row.last_success_at is None:
+        return None
+    since: datetime = row.last_success_at
+    return max(0.0, ((now or datetime.now(UTC)) - since).total_seconds())
 
 
 async def all_sources(reader: Reader) -> list[Row[Any]]:

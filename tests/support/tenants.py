@@ -61,23 +61,25 @@ class Tenants:
             )
 
 
-def issuer_entry(issuer: LocalIssuer) -> str:
-    return json.dumps(
-        [
-            {
-                "name": "broker",
-                "issuer": issuer.issuer,
-                "audience": issuer.audience,
-                "municipalities": [A, B],
-                "tenant_claim": "tid",
-                "tenant": issuer.tenant,
-            }
-        ]
-    )
+def issuer_entry(issuer: LocalIssuer, *, admin: bool = False) -> str:
+    """``admin``: the broker may also grant the admin role (tokens ask for it in ``roles``)."""
+    entry: dict[str, Any] = {
+        "name": "broker",
+        "issuer": issuer.issuer,
+        "audience": issuer.audience,
+        "municipalities": [A, B],
+        "tenant_claim": "tid",
+        "tenant": issuer.tenant,
+    }
+    if admin:
+        entry["allowed_roles"] = ["reader", "member", "editor", "admin"]
+    return json.dumps([entry])
 
 
 @asynccontextmanager
-async def tenants(db: Database, issuer: LocalIssuer) -> AsyncIterator[Tenants]:
+async def tenants(
+    db: Database, issuer: LocalIssuer, *, admin: bool = False
+) -> AsyncIterator[Tenants]:
     processes: dict[tuple[str, str], uuid.UUID] = {}
     rows = []
     for code in (A, B):
@@ -98,7 +100,7 @@ async def tenants(db: Database, issuer: LocalIssuer) -> AsyncIterator[Tenants]:
         it_system=[{"code": "sofie", "name": "SOFIE"}],
         process=rows,
     )
-    settings = Settings(issuers=issuer_entry(issuer))
+    settings = Settings(issuers=issuer_entry(issuer, admin=admin))
     async with (
         serving(create_app(settings, url_of(db))) as base,
         httpx.AsyncClient(base_url=base, timeout=30) as http,

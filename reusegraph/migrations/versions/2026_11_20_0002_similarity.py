@@ -92,7 +92,7 @@ COMMENTS = [
     "COMMENT ON FUNCTION trigram_set(text) IS"
     " 'pg_trgm-style trigrams of a text as a sorted set (no pg_trgm needed)'",
     "COMMENT ON FUNCTION array_jaccard(text[], text[]) IS"
-    " '|a ∩ b| / |a ∪ b| for two arrays without duplicates; 0 when both are empty'",
+    " 'size of the intersection over size of the union of two arrays without duplicates; 0 when both are empty'",
     "COMMENT ON FUNCTION search_terms(text) IS"
     " 'Danish and Norwegian stems of a text, without the stopwords of either language'",
     "COMMENT ON FUNCTION any_term_query(text[]) IS"

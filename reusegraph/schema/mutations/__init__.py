@@ -2,9 +2,27 @@
 
 from strawberry.tools import merge_types
 
+from reusegraph.schema.mutations.agreements import AgreementMutations
 from reusegraph.schema.mutations.benefits import BenefitMutations
+from reusegraph.schema.mutations.issuers import IssuerMutations
+from reusegraph.schema.mutations.meetings import MeetingMutations
+from reusegraph.schema.mutations.municipalities import MunicipalityMutations
 from reusegraph.schema.mutations.processes import ProcessMutations
+from reusegraph.schema.mutations.sources import SourceMutations
+from reusegraph.schema.mutations.vendors import VendorMutations
 
-Mutation: type = merge_types("Mutation", (ProcessMutations, BenefitMutations))
+Mutation: type = merge_types(
+    "Mutation",
+    (
+        ProcessMutations,
+        BenefitMutations,
+        MunicipalityMutations,
+        VendorMutations,
+        AgreementMutations,
+        MeetingMutations,
+        IssuerMutations,
+        SourceMutations,
+    ),
+)
 
 __all__ = ["Mutation"]

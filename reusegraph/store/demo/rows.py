@@ -127,7 +127,18 @@ _DEFAULTS: dict[str, Mapping[str, Any]] = {
     "network_meeting": {"topics": [], "external_participants": [], "version": 1},
     "municipality": {"version": 1},
     "vendor": {"version": 1},
-    "source": {"stale_after_seconds": 86400, "record_count": 0},
+    "source": {
+        "stale_after_seconds": 86400,
+        "record_count": 0,
+        "auth": "none",
+        "timeout_seconds": 30,
+        "max_run_seconds": 900,
+        "page_size": 500,
+        "consecutive_failures": 0,
+        "last_run_upserts": 0,
+        "last_run_deletes": 0,
+        "last_run_skipped": 0,
+    },
 }
 
 _COLUMNS: dict[str, list[tuple[str, bool]]] = {

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -242,3 +243,27 @@ class ProcessAttachment(Base):
     file_name: Mapped[str] = mapped_column(String(255))
     url: Mapped[str] = mapped_column(String(2048))
     shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+
+
+class ProcessChange(Base):
+    """The change log behind the source contract's ``changes`` feed: one row per process.
+
+    Triggers (migration 0004) keep it: an insert, a real update or a delete of a process,
+    and any change to its benefits, reuse links, links, IT systems or technologies, moves
+    the process's row to a new position ``(xid, seq)``. A delete leaves the row with
+    ``deleted`` set: the tombstone (hence no foreign key). ``xid`` is the writing
+    transaction, so the feed can hold back positions of transactions still running.
+    """
+
+    __tablename__ = "process_change"
+    __table_args__ = (
+        Index("ix_process_change_position", "xid", "seq"),
+        Index("ix_process_change_municipality_position", "municipality_code", "xid", "seq"),
+    )
+
+    process_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    municipality_code: Mapped[str] = mapped_column(String(7))
+    xid: Mapped[int] = mapped_column(BigInteger)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

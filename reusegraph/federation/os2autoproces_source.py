@@ -1,0 +1,100 @@
+"""An OS2autoproces instance as a source: its REST listing, page by page, as mirror records.
+
+OS2autoproces has no change feed, so every run lists everything. The cursor remembers
+where a listing stands (the next page's URL) and when it began, so a run that breaks
+off resumes at the page it stopped at; when a listing completes, records it no longer
+contains are deleted (the tombstones a full listing implies).
+"""
+
+import json
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from reusegraph.federation import os2autoproces
+from reusegraph.federation.errors import (
+    RemoteAuthError,
+    RemoteFormatError,
+    RemoteHttpError,
+    RemoteUnreachable,
+    SyncError,
+)
+from reusegraph.store.mirror_records import CatalogItem, LinkItem, MirrorRecord, VendorRef
+
+
+@dataclass(frozen=True)
+class ScanCursor:
+    started: datetime
+    next_url: str | None = None
+
+    def dump(self) -> str:
+        return json.dumps({"scan": self.started.isoformat(), "next": self.next_url})
+
+    @classmethod
+    def load(cls, raw: str | None) -> "ScanCursor":
+        if raw:
+            try:
+                state = json.loads(raw)
+                return cls(datetime.fromisoformat(state["scan"]), state.get("next"))
+            except (ValueError, KeyError, TypeError):
+                pass  # a cursor of another kind: start a fresh listing
+        return cls(datetime.now(UTC))
+
+
+@dataclass
+class ListingPage:
+    records: list[MirrorRecord]
+    next_url: str | None
+
+
+async def listing(
+    endpoint: str,
+    api_key: str,
+    *,
+    client: httpx.AsyncClient,
+    start_url: str | None,
+    page_size: int,
+    request_timeout: float,
+) -> AsyncGenerator[ListingPage]:
+    pages = os2autoproces.fetch_pages(
+        endpoint,
+        api_key,
+        client=client,
+        page_size=page_size,
+        start_url=start_url,
+        request_timeout=httpx.Timeout(request_timeout, connect=min(request_timeout, 5.0)),
+    )
+    try:
+        async for page in pages:
+            yield ListingPage([mirror_record(r) for r in page.records], page.next_url)
+    except os2autoproces.Os2autoprocesError as error:
+        raise sync_error(error) from None
+
+
+def mirror_record(record: os2autoproces.MappedProcess) -> MirrorRecord:
+    values: dict[str, Any] = dict(record.row)
+    source_id = values.pop("source_id", None) or ""
+    source_url = values.pop("source_url", None)
+    return MirrorRecord(
+        source_id=str(source_id),
+        values=values,
+        source_url=source_url,
+        vendor=VendorRef(record.vendor_name) if record.vendor_name else None,
+        it_systems=[CatalogItem(c.code, c.name, c.supplier) for c in record.it_systems],
+        technologies=[CatalogItem(c.code, c.name, c.supplier) for c in record.technologies],
+        links=[LinkItem(url=link.url, internal=link.internal) for link in record.links],
+    )
+
+
+def sync_error(error: os2autoproces.Os2autoprocesError) -> SyncError:
+    message = str(error)
+    if isinstance(error, os2autoproces.AuthenticationFailed):
+        return RemoteAuthError(message, error.status)
+    if isinstance(error, os2autoproces.SourceHttpError):
+        return RemoteHttpError(message, error.status)
+    if isinstance(error, os2autoproces.SourceUnreachable):
+        return RemoteUnreachable(message)
+    return RemoteFormatError(message)

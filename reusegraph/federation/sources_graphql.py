@@ -1,0 +1,264 @@
+"""A client for the source contract: one ``changes`` page from a remote GraphQL registry.
+
+Anything the remote gets wrong becomes a ``SyncError`` that says what was expected and
+what came; nothing is written from a page that does not parse completely. Values that
+parse but break our rules (an unknown phase, say) are the store's to judge per record.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import orjson
+
+from reusegraph.federation.contract_fields import (
+    BOOL,
+    DATE,
+    DATETIME,
+    INT,
+    MONTH,
+    NUMBER,
+    PROCESS_FIELDS,
+    TEXT,
+    FieldTypeError,
+    selection,
+)
+from reusegraph.federation.errors import (
+    RemoteAuthError,
+    RemoteFormatError,
+    RemoteGraphQLError,
+    RemoteHttpError,
+    RemoteTimeout,
+    RemoteUnreachable,
+)
+from reusegraph.store.mirror_records import (
+    CatalogItem,
+    LinkItem,
+    MirrorRecord,
+    ReuseRef,
+    Tombstone,
+    VendorRef,
+)
+
+QUERY = (
+    "query Changes($since: String, $first: Int, $municipality: String) {"
+    " changes(since: $since, first: $first, municipality: $municipality) {"
+    f" upserts {selection()}"
+    " tombstones { id municipality deletedAt } cursor hasMore } }"
+)
+RETRYABLE_CODES = {"SERVICE_UNAVAILABLE", "INTERNAL_SERVER_ERROR"}
+
+
+@dataclass
+class RemotePage:
+    records: list[MirrorRecord]
+    tombstones: list[Tombstone]
+    cursor: str | None
+    has_more: bool
+
+
+async def fetch_changes(
+    client: httpx.AsyncClient,
+    endpoint: str,
+    *,
+    since: str | None,
+    first: int,
+    municipality: str | None,
+    headers: dict[str, str],
+    request_timeout: float,
+) -> RemotePage:
+    variables = {"since": since, "first": first, "municipality": municipality}
+    body = orjson.dumps({"query": QUERY, "variables": variables})
+    try:
+        response = await client.post(
+            endpoint,
+            content=body,
+            headers={"Content-Type": "application/json", "Accept": "application/json", **headers},
+            timeout=request_timeout,
+        )
+    except httpx.TimeoutException:
+        raise RemoteTimeout(f"{endpoint} did not answer within {request_timeout:g} s") from None
+    except httpx.TransportError as error:
+        raise RemoteUnreachable(f"cannot reach {endpoint}: {_describe(error)}") from None
+    if response.status_code in (401, 403):
+        raise RemoteAuthError(
+            f"{endpoint} refused our credentials ({response.status_code}): {_snippet(response)}",
+            response.status_code,
+        )
+    try:
+        answer = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        if response.is_error:
+            raise RemoteHttpError(
+                f"{endpoint} answered {response.status_code}: {_snippet(response)}",
+                response.status_code,
+            ) from None
+        kind = response.headers.get("content-type", "no content type")
+        raise RemoteFormatError(
+            f"{endpoint} did not answer with JSON ({kind}): {_snippet(response)}"
+        ) from None
+    if not isinstance(answer, dict):
+        raise RemoteFormatError(f"{endpoint} answered JSON that is not a GraphQL response object")
+    errors = answer.get("errors")
+    data = answer.get("data")
+    if errors:
+        raise _graphql_error(endpoint, errors)
+    if response.is_error:
+        raise RemoteHttpError(
+            f"{endpoint} answered {response.status_code}: {_snippet(response)}",
+            response.status_code,
+        )
+    changes = data.get("changes") if isinstance(data, dict) else None
+    if not isinstance(changes, dict):
+        raise RemoteFormatError(f"{endpoint}: the answer has no data.changes object")
+    return parse_page(changes, endpoint)
+
+
+def parse_page(changes: dict[str, Any], endpoint: str) -> RemotePage:
+    upserts, tombstones = changes.get("upserts"), changes.get("tombstones")
+    cursor, has_more = changes.get("cursor"), changes.get("hasMore")
+    if not isinstance(upserts, list) or not isinstance(tombstones, list):
+        raise RemoteFormatError(f"{endpoint}: changes.upserts and changes.tombstones must be lists")
+    if cursor is not None and not isinstance(cursor, str):
+        raise RemoteFormatError(f"{endpoint}: changes.cursor must be a string")
+    if not isinstance(has_more, bool):
+        raise RemoteFormatError(f"{endpoint}: changes.hasMore must be true or false")
+    records = [_record(item, index, endpoint) for index, item in enumerate(upserts)]
+    gone = [_tombstone(item, index, endpoint) for index, item in enumerate(tombstones)]
+    return RemotePage(records, gone, cursor, has_more)
+
+
+def _record(item: Any, index: int, endpoint: str) -> MirrorRecord:
+    where = f"{endpoint}: changes.upserts[{index}]"
+    if not isinstance(item, dict):
+        raise RemoteFormatError(f"{where} is not an object")
+    try:
+        source_id = _id(item.get("id"))
+        values: dict[str, Any] = {}
+        for name, (column, read, required) in PROCESS_FIELDS.items():
+            value = item.get(name)
+            if value is None:
+                if required:
+                    raise FieldTypeError(f"{name} is required")
+                continue
+            try:
+                values[column] = read(value)
+            except FieldTypeError as error:
+                raise FieldTypeError(f"{name}: {error}") from None
+        vendor = item.get("vendor")
+        return MirrorRecord(
+            source_id=source_id,
+            values=values,
+            source_url=_optional(item, "url", TEXT),
+            vendor=VendorRef(
+                name=TEXT(vendor.get("name")),
+                country=_optional(vendor, "country", TEXT),
+                org_number=_optional(vendor, "orgNumber", TEXT),
+            )
+            if isinstance(vendor, dict)
+            else None,
+            it_systems=[_catalog(c) for c in _list(item, "itSystems")],
+            technologies=[_catalog(c) for c in _list(item, "technologies")],
+            benefits=[_benefit(b) for b in _list(item, "benefits")],
+            reused_from=[_reuse(r) for r in _list(item, "reusedFrom")],
+            links=[
+                LinkItem(
+                    url=TEXT(k.get("url")),
+                    label=_optional(k, "label", TEXT),
+                    internal=bool(_optional(k, "internal", BOOL)),
+                )
+                for k in _list(item, "links")
+            ],
+        )
+    except (FieldTypeError, AttributeError) as error:
+        raise RemoteFormatError(f"{where}: {error}; the source contract says otherwise") from None
+
+
+def _tombstone(item: Any, index: int, endpoint: str) -> Tombstone:
+    if not isinstance(item, dict):
+        raise RemoteFormatError(f"{endpoint}: changes.tombstones[{index}] is not an object")
+    try:
+        return Tombstone(_id(item.get("id")), _optional(item, "deletedAt", DATETIME))
+    except FieldTypeError as error:
+        raise RemoteFormatError(f"{endpoint}: changes.tombstones[{index}]: {error}") from None
+
+
+def _id(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str) or not value:
+        raise FieldTypeError(f"id must be a non-empty string, got {value!r}")
+    return value
+
+
+def _optional(item: dict[str, Any], name: str, read: Any) -> Any:
+    value = item.get(name)
+    if value is None:
+        return None
+    try:
+        return read(value)
+    except FieldTypeError as error:
+        raise FieldTypeError(f"{name}: {error}") from None
+
+
+def _list(item: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    value = item.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise FieldTypeError(f"{name} must be a list of objects")
+    return value
+
+
+def _catalog(entry: dict[str, Any]) -> CatalogItem:
+    return CatalogItem(code=TEXT(entry.get("code")), name=TEXT(entry.get("name")))
+
+
+def _benefit(entry: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "period": MONTH(entry.get("period")),
+        "kind": _optional(entry, "kind", TEXT) or "MEASURED",
+        "cases": _optional(entry, "cases", INT),
+        "hours_saved": NUMBER(entry.get("hoursSaved")),
+        "money_amount": _optional(entry, "moneyAmount", NUMBER),
+        "currency": _optional(entry, "currency", TEXT),
+        "note": _optional(entry, "note", TEXT),
+    }
+
+
+def _reuse(entry: dict[str, Any]) -> ReuseRef:
+    return ReuseRef(
+        origin_id=_id(entry.get("originId")),
+        kind=TEXT(entry.get("kind")),
+        note=_optional(entry, "note", TEXT),
+        reused_on=_optional(entry, "reusedOn", DATE),
+    )
+
+
+def _graphql_error(endpoint: str, errors: Any) -> RemoteGraphQLError:
+    if not isinstance(errors, list):
+        return RemoteGraphQLError(f"{endpoint} answered with malformed `errors`")
+    messages, codes = [], set()
+    for error in errors[:3]:
+        if isinstance(error, dict):
+            messages.append(str(error.get("message", "?")))
+            extensions = error.get("extensions")
+            if isinstance(extensions, dict) and isinstance(extensions.get("code"), str):
+                codes.add(extensions["code"])
+    more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+    hint = ""
+    if any("Cannot query field" in m or "Unknown argument" in m for m in messages):
+        hint = "; the remote does not serve the source contract's `changes` field as documented"
+    return RemoteGraphQLError(
+        f"{endpoint} answered with GraphQL errors: {'; '.join(messages)}{more}{hint}",
+        retryable=bool(codes & RETRYABLE_CODES),
+    )
+
+
+def _snippet(response: httpx.Response, limit: int = 200) -> str:
+    flat = " ".join(response.text.split())
+    return flat if len(flat) <= limit else flat[:limit] + "…"
+
+
+def _describe(error: httpx.TransportError) -> str:
+    return str(error) or type(error).__name__

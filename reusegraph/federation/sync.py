@@ -1,0 +1,319 @@
+"""The sync engine: pull each mirrored source into the store, page by page.
+
+One run of one source: claim it (a PostgreSQL lock, so replicas never run it twice),
+check its circuit breaker, then fetch a page, write it and its cursor in one
+transaction, and repeat until the remote has no more. A failure at any point leaves
+every committed page in place and the cursor at the last of them, so the next run
+resumes there; the gateway keeps serving the last good data, marked stale.
+"""
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+import httpx
+
+from reusegraph.federation import os2autoproces_source as os2
+from reusegraph.federation.backoff import Backoff, retrying
+from reusegraph.federation.breaker import Breaker
+from reusegraph.federation.credentials import Credentials, read_secret
+from reusegraph.federation.errors import (
+    CursorWentBackwards,
+    RemoteAuthError,
+    RemoteFormatError,
+    SourceMisconfigured,
+    SyncError,
+)
+from reusegraph.federation.sources_graphql import RemotePage, fetch_changes
+from reusegraph.store import sync_state, sync_writes
+from reusegraph.store.engine import Database
+from reusegraph.store.enums import SourceKind
+from reusegraph.store.errors import DatabaseUnavailable
+from reusegraph.store.mirror_records import MirrorRecord, Tombstone
+from reusegraph.store.source_writes import parse_schedule
+from reusegraph.store.sync_writes import PageOutcome
+
+log = logging.getLogger("reusegraph.sync")
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    backoff: Backoff = field(default_factory=Backoff)
+    breaker: Breaker = field(default_factory=Breaker)
+    concurrency: int = 4
+    """Sources synced at once by this process (each holds two database connections)."""
+
+
+@dataclass
+class RunResult:
+    source: str
+    outcome: str
+    """ok, partial (some records skipped), failed, busy, circuit-open, not-mirrored, unknown."""
+    pages: int = 0
+    upserted: int = 0
+    deleted: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    error: str | None = None
+
+    def add(self, outcome: PageOutcome) -> None:
+        self.pages += 1
+        self.upserted += outcome.upserted
+        self.deleted += outcome.deleted
+        self.skipped.extend(outcome.skipped)
+
+
+Progress = Callable[[RunResult], None]
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        client: httpx.AsyncClient | None = None,
+        options: SyncOptions | None = None,
+        on_progress: Progress | None = None,
+    ) -> None:
+        self.db = db
+        self.options = options or SyncOptions()
+        self.on_progress = on_progress
+        self._own_client = client is None
+        self.client = client or httpx.AsyncClient(
+            follow_redirects=False, headers={"User-Agent": "reusegraph-sync"}
+        )
+        self._slots = asyncio.Semaphore(self.options.concurrency)
+        self._background: dict[str, asyncio.Task[RunResult]] = {}
+
+    async def aclose(self) -> None:
+        for task in list(self._background.values()):
+            task.cancel()
+        await asyncio.gather(*self._background.values(), return_exceptions=True)
+        if self._own_client:
+            await self.client.aclose()
+
+    def trigger(self, code: str) -> bool:
+        """Start a run in the background (a webhook); False if one is already under way here."""
+        running = self._background.get(code)
+        if running is not None and not running.done():
+            return False
+        task = asyncio.create_task(self.sync(code), name=f"sync:{code}")
+        self._background[code] = task
+        task.add_done_callback(lambda _: self._background.pop(code, None))
+        return True
+
+    async def sync_many(self, codes: Sequence[str], *, force: bool = False) -> list[RunResult]:
+        return list(await asyncio.gather(*(self.sync(code, force=force) for code in codes)))
+
+    async def sync_due(self, now: datetime | None = None) -> list[RunResult]:
+        """Every mirrored source whose schedule says it is time (and whose circuit is closed)."""
+        now = now or datetime.now(UTC)
+        due = []
+        for source in await sync_state.mirrored_sources(self.db):
+            interval = parse_schedule(source.schedule)
+            started = source.last_sync_started_at
+            if interval is not None and (started is None or started + interval <= now):
+                due.append(source.code)
+        return await self.sync_many(due)
+
+    async def sync(self, code: str, *, force: bool = False) -> RunResult:
+        """One run of one source; ``force`` ignores an open circuit (an operator's call)."""
+        async with self._slots:
+            try:
+                return await self._claimed_run(code, force)
+            except DatabaseUnavailable as error:
+                log.warning("sync of %s stopped: database unavailable (%s)", code, error)
+                return RunResult(code, "failed", error=f"database unavailable: {error}")
+
+    async def _claimed_run(self, code: str, force: bool) -> RunResult:
+        async with sync_state.claimed(self.db, code) as mine:
+            if not mine:
+                return RunResult(code, "busy", error="another replica is syncing this source")
+            source, owners = await sync_state.load(self.db, code)
+            if source is None:
+                return RunResult(code, "unknown", error=f"no source {code!r}")
+            if source.kind not in sync_state.MIRRORED:
+                return RunResult(code, "not-mirrored", error=f"{code} is {source.kind}: no sync")
+            now = datetime.now(UTC)
+            if not force and Breaker.is_open(source.circuit_open_until, now):
+                until = source.circuit_open_until.isoformat(timespec="seconds")
+                return RunResult(code, "circuit-open", error=f"circuit open until {until}")
+            return await self._run(source, owners)
+
+    async def _run(self, source: Any, owners: list[str]) -> RunResult:
+        result = RunResult(source.code, "ok")
+        await sync_state.mark_started(self.db, source.code)
+        try:
+            async with asyncio.timeout(source.max_run_seconds):
+                if source.kind == SourceKind.GRAPHQL:
+                    await self._pull_feed(source, owners, result)
+                else:
+                    await self._pull_listing(source, owners, result)
+        except DatabaseUnavailable:
+            raise
+        except Exception as error:
+            message = self._explain(source, error)
+            failures = source.consecutive_failures + 1
+            open_until = self.options.breaker.open_until(failures, datetime.now(UTC))
+            await sync_state.mark_failed(self.db, source.code, message, open_until)
+            log.warning("sync of %s failed: %s", source.code, message)
+            result.outcome, result.error = "failed", message
+            return result
+        problems = _summary(result.skipped)
+        await sync_state.mark_succeeded(self.db, source.code, problems=problems)
+        result.outcome, result.error = ("partial", problems) if problems else ("ok", None)
+        return result
+
+    @staticmethod
+    def _explain(source: Any, error: Exception) -> str:
+        if isinstance(error, SyncError):
+            return str(error)
+        if isinstance(error, TimeoutError):
+            return (
+                f"the run took longer than {source.max_run_seconds} s (maxRunSeconds); the next"
+                " run resumes where this one stopped"
+            )
+        log.exception("sync of %s failed unexpectedly", source.code)
+        return f"unexpected error ({type(error).__name__}); see the server log"
+
+    async def _pull_feed(self, source: Any, owners: list[str], result: RunResult) -> None:
+        credentials = Credentials(source, self.client)
+        municipality = owners[0] if len(owners) == 1 else None
+        cursor: str | None = source.cursor
+        seen = {cursor}
+        while True:
+            page = await retrying(
+                partial(self._fetch, source, credentials, cursor, municipality),
+                self.options.backoff,
+                on_retry=lambda n, e, wait: log.info(
+                    "sync of %s: try %d failed (%s); again in %.1f s", source.code, n, e, wait
+                ),
+            )
+            after = page.cursor if page.cursor is not None else cursor
+            if after != cursor and after in seen:
+                raise CursorWentBackwards(
+                    f"{source.endpoint} handed out cursor {after!r} again, after it had moved"
+                    " past it; kept the last good cursor, nothing of that page was written"
+                )
+            if page.has_more and after == cursor:
+                raise RemoteFormatError(
+                    f"{source.endpoint} said hasMore but its cursor did not move; stopped"
+                    " instead of asking for the same page forever"
+                )
+            await self._write(source, owners, page.records, page.tombstones, after, result)
+            seen.add(after)
+            cursor = after
+            if not page.has_more:
+                return
+
+    async def _fetch(
+        self, source: Any, credentials: Credentials, cursor: str | None, municipality: str | None
+    ) -> RemotePage:
+        for attempt in (1, 2):
+            try:
+                return await fetch_changes(
+                    self.client,
+                    source.endpoint,
+                    since=cursor,
+                    first=source.page_size,
+                    municipality=municipality,
+                    headers=await credentials.headers(),
+                    request_timeout=float(source.timeout_seconds),
+                )
+            except RemoteAuthError:
+                if attempt == 2 or not credentials.refused():
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _pull_listing(self, source: Any, owners: list[str], result: RunResult) -> None:
+        if not source.endpoint:
+            raise SourceMisconfigured(f"source {source.code} has no endpoint")
+        api_key = read_secret(source.secret_ref, source.code)
+        scan = os2.ScanCursor.load(source.cursor)
+        if source.cursor is None:
+            await self._write(source, owners, [], [], scan.dump(), result, count=False)
+        attempt = 1
+        while True:
+            pages = os2.listing(
+                source.endpoint,
+                api_key,
+                client=self.client,
+                start_url=scan.next_url,
+                page_size=source.page_size,
+                request_timeout=float(source.timeout_seconds),
+            )
+            try:
+                async with aclosing(pages):
+                    async for page in pages:
+                        scan = os2.ScanCursor(scan.started, page.next_url)
+                        if page.next_url is None:
+                            await self._finish_listing(source, owners, page.records, scan, result)
+                            return
+                        await self._write(source, owners, page.records, [], scan.dump(), result)
+                        attempt = 1
+                return
+            except SyncError as error:
+                if not error.retryable or attempt >= self.options.backoff.attempts:
+                    raise
+                await asyncio.sleep(self.options.backoff.delay(attempt))
+                attempt += 1
+
+    async def _finish_listing(
+        self,
+        source: Any,
+        owners: list[str],
+        records: list[MirrorRecord],
+        scan: os2.ScanCursor,
+        result: RunResult,
+    ) -> None:
+        """The last page, and what the listing no longer has, in one transaction."""
+        async with self.db.session(None) as session:
+            outcome = await sync_writes.apply_page(
+                session, source.code, owners, records, [], synced_at=datetime.now(UTC)
+            )
+            if await sync_writes.seen_since(session, source.code, scan.started) == 0:
+                held = await sync_writes.count_records(session, source.code)
+                if held:
+                    raise RemoteFormatError(
+                        f"{source.endpoint} listed no processes of this source's owners; kept"
+                        f" the {held} mirrored ones instead of deleting them all"
+                    )
+            outcome.deleted += await sync_writes.delete_unseen(session, source.code, scan.started)
+            await sync_state.save_page(session, source.code, None, outcome)
+        self._progress(result, outcome)
+
+    async def _write(
+        self,
+        source: Any,
+        owners: list[str],
+        records: Sequence[MirrorRecord],
+        tombstones: Sequence[Tombstone],
+        cursor: str | None,
+        result: RunResult,
+        *,
+        count: bool = True,
+    ) -> None:
+        async with self.db.session(None) as session:
+            outcome = await sync_writes.apply_page(
+                session, source.code, owners, records, tombstones, synced_at=datetime.now(UTC)
+            )
+            await sync_state.save_page(session, source.code, cursor, outcome)
+        if count:
+            self._progress(result, outcome)
+
+    def _progress(self, result: RunResult, outcome: PageOutcome) -> None:
+        result.add(outcome)
+        if self.on_progress is not None:
+            self.on_progress(result)
+
+
+def _summary(skipped: list[tuple[str, str]]) -> str | None:
+    if not skipped:
+        return None
+    shown = "; ".join(f"{source_id or '(no id)'}: {why}" for source_id, why in skipped[:5])
+    more = f" (and {len(skipped) - 5} more)" if len(skipped) > 5 else ""
+    return f"{len(skipped)} records skipped: {shown}{more}"

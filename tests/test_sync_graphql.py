@@ -1,0 +1,120 @@
+"""Mirroring another reusegraph over the source contract: full and incremental sync."""
+
+from collections.abc import AsyncIterator
+from datetime import date
+
+import pytest
+from sqlalchemy.engine import URL
+
+from reusegraph.federation.backoff import Backoff
+from reusegraph.federation.sync import SyncEngine, SyncOptions
+from reusegraph.store.engine import Database
+from tests.support import builders as b
+from tests.support.issuer import LocalIssuer
+from tests.support.remotes import (
+    RemoteRegistry,
+    mirrored,
+    prepare_gateway,
+    published,
+    register,
+    remote_registry,
+    source_row,
+)
+from tests.support.tenants import A, B
+
+pytest_plugins = ("tests.support.identity_fixtures",)
+
+FAST = SyncOptions(backoff=Backoff(attempts=2, base=0.01, cap=0.05))
+
+
+@pytest.fixture
+async def remote(
+    pg_server: URL, migrated_template: str, local_issuer: LocalIssuer
+) -> AsyncIterator[RemoteRegistry]:
+    async with remote_registry(pg_server, migrated_template, local_issuer) as registry:
+        yield registry
+
+
+@pytest.fixture
+async def gateway(
+    empty_db: Database, remote: RemoteRegistry, monkeypatch: pytest.MonkeyPatch
+) -> Database:
+    await prepare_gateway(empty_db)
+    monkeypatch.setenv("REMOTE_A_TOKEN", remote.token())
+    await register(
+        empty_db,
+        "remote-a",
+        remote.endpoint,
+        auth="bearer",
+        secret_ref="env:REMOTE_A_TOKEN",
+        page_size=2,
+    )
+    return empty_db
+
+
+async def sync(db: Database) -> str:
+    engine = SyncEngine(db, options=FAST)
+    try:
+        result = await engine.sync("remote-a")
+    finally:
+        await engine.aclose()
+    return result.outcome
+
+
+async def test_a_full_sync_brings_exactly_what_the_remote_publishes(
+    remote: RemoteRegistry, gateway: Database
+) -> None:
+    shared = b.process(A, title="Fakturaer", visibility="PUBLIC", kle="02.34.02")
+    internal = b.process(A, title="Intern", visibility="MUNICIPALITY", internal_notes="ring Kari")
+    derived = b.process(A, title="Afledt", visibility="PUBLIC", minutes_per_run=7.5)
+    hidden = b.process(A, title="Privat", visibility="PERSONAL", reporter="someone")
+    foreign = b.process(B, title="Oslo", visibility="PUBLIC")
+    await remote.add(
+        shared,
+        internal,
+        derived,
+        hidden,
+        foreign,
+        process_it_system=[{"process_id": shared["id"], "it_system_code": "sofie"}],
+        process_technology=[{"process_id": shared["id"], "technology_code": "rpa"}],
+        benefit_record=[b.benefit(shared["id"], date(2026, 1, 1), 12.5, cases=40)],
+        reuse_link=[b.reuse(derived["id"], shared["id"])],
+    )
+
+    assert await sync(gateway) == "ok"
+
+    assert await mirrored(gateway, "remote-a") == await published(remote)
+    assert set(await mirrored(gateway, "remote-a")) == {
+        str(p["id"]) for p in (shared, internal, derived)
+    }
+    state = await source_row(gateway, "remote-a")
+    assert state["last_outcome"] == "ok"
+    assert state["record_count"] == 3
+    assert state["last_run_upserts"] == 3
+    assert state["consecutive_failures"] == 0
+
+
+async def test_an_incremental_sync_brings_changes_and_deletions_only(
+    remote: RemoteRegistry, gateway: Database
+) -> None:
+    rows = [b.process(A, title=f"Proces {n}") for n in range(5)]
+    await remote.add(*rows)
+    assert await sync(gateway) == "ok"
+
+    await remote.execute(
+        "UPDATE process SET title = 'Ændret', version = version + 1 WHERE id = :id",
+        id=rows[0]["id"],
+    )
+    await remote.execute("DELETE FROM process WHERE id = :id", id=rows[1]["id"])
+    await remote.execute(
+        "UPDATE process SET visibility = 'PERSONAL' WHERE id = :id", id=rows[2]["id"]
+    )
+    await remote.add(b.process(A, title="Ny"))
+
+    assert await sync(gateway) == "ok"
+
+    state = await source_row(gateway, "remote-a")
+    assert (state["last_run_upserts"], state["last_run_deletes"]) == (2, 2)
+    assert await mirrored(gateway, "remote-a") == await published(remote)
+    assert await sync(gateway) == "ok"
+    assert (await source_row(gateway, "remote-a"))["last_run_upserts"] == 0

@@ -1,0 +1,116 @@
+"""An OS2autoproces instance as a source: full listings, resumption, and what disappears."""
+
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+
+from reusegraph.federation.backoff import Backoff
+from reusegraph.federation.sync import RunResult, SyncEngine, SyncOptions
+from reusegraph.store.engine import Database
+from reusegraph.store.source_writes import SourceSpec, register_source
+from tests.fixtures.os2autoproces.server import FakeOs2autoproces, fixture_page
+from tests.support import builders as b
+from tests.support.http import serving
+from tests.support.remotes import ADMIN, mirrored, source_row
+
+SYDDJURS, SKANDERBORG, RANDERS = "DK-0706", "DK-0746", "DK-0730"
+FAST = SyncOptions(backoff=Backoff(attempts=2, base=0.01, cap=0.05))
+
+
+@pytest.fixture
+async def fake(
+    empty_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[FakeOs2autoproces]:
+    server = FakeOs2autoproces()
+    monkeypatch.setenv("SYDDJURS_OS2_KEY", server.api_key)
+    await b.insert_rows(
+        empty_db,
+        municipality=[b.municipality(code) for code in (SYDDJURS, SKANDERBORG, RANDERS)],
+    )
+    async with serving(server.app()) as url:
+        spec = SourceSpec(
+            code="syddjurs-os2",
+            name="Syddjurs in OS2autoproces",
+            kind="os2autoproces",
+            owners=[SYDDJURS],
+            endpoint=url,
+            auth="api_key",
+            secret_ref="env:SYDDJURS_OS2_KEY",
+            page_size=3,
+        )
+        async with empty_db.session(None) as session:
+            await register_source(session, ADMIN, spec)
+        yield server
+
+
+async def sync(db: Database) -> RunResult:
+    engine = SyncEngine(db, options=FAST)
+    try:
+        return await engine.sync("syddjurs-os2")
+    finally:
+        await engine.aclose()
+
+
+async def test_the_owners_processes_arrive_with_their_os2autoproces_provenance(
+    empty_db: Database, fake: FakeOs2autoproces
+) -> None:
+    run = await sync(empty_db)
+    assert run.outcome == "ok", run.error
+    records = await mirrored(empty_db, "syddjurs-os2")
+    assert set(records) == {"1203", "1322"}, "other municipalities' processes are not Syddjurs's"
+    assert records["1322"]["visibility"] == "PERSONAL"
+    assert records["1203"]["municipality_code"] == SYDDJURS
+    state = await source_row(empty_db, "syddjurs-os2")
+    assert state["cursor"] is None, "a complete listing leaves no cursor behind"
+    assert state["record_count"] == 2
+    assert (await sync(empty_db)).upserted == 2, "a listing confirms every record again"
+    assert await mirrored(empty_db, "syddjurs-os2") == records
+
+
+async def test_a_process_no_longer_listed_is_deleted_after_a_complete_listing(
+    empty_db: Database, fake: FakeOs2autoproces
+) -> None:
+    assert (await sync(empty_db)).outcome == "ok"
+    page = json.loads(fixture_page(1))
+    page["_embedded"]["processes"] = [
+        p for p in page["_embedded"]["processes"] if str(p["id"]) != "1322"
+    ]
+    fake.pages[1] = json.dumps(page)
+    run = await sync(empty_db)
+    assert (run.outcome, run.deleted) == ("ok", 1)
+    assert set(await mirrored(empty_db, "syddjurs-os2")) == {"1203"}
+
+
+async def test_a_listing_that_breaks_off_resumes_at_its_page_and_deletes_nothing_early(
+    empty_db: Database, fake: FakeOs2autoproces
+) -> None:
+    assert (await sync(empty_db)).outcome == "ok"
+    before = await mirrored(empty_db, "syddjurs-os2")
+    original = fake.pages[1]
+    del fake.pages[1]
+    failed = await sync(empty_db)
+    assert failed.outcome == "failed"
+    assert "404" in (failed.error or "")
+    assert await mirrored(empty_db, "syddjurs-os2") == before
+    cursor = json.loads((await source_row(empty_db, "syddjurs-os2"))["cursor"])
+    assert "page=1" in cursor["next"]
+
+    fake.pages[1] = original
+    fake.requests.clear()
+    resumed = await sync(empty_db)
+    assert resumed.outcome == "ok"
+    assert all("page=0" not in url for url in fake.requests), "resumed at page 1"
+    assert await mirrored(empty_db, "syddjurs-os2") == before
+
+
+async def test_a_refused_api_key_fails_the_run_and_keeps_the_data(
+    empty_db: Database, fake: FakeOs2autoproces, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert (await sync(empty_db)).outcome == "ok"
+    monkeypatch.setenv("SYDDJURS_OS2_KEY", "not-the-key")
+    run = await sync(empty_db)
+    assert run.outcome == "failed"
+    assert "refused the API key" in (run.error or "")
+    assert set(await mirrored(empty_db, "syddjurs-os2")) == {"1203", "1322"}
+    assert (await source_row(empty_db, "syddjurs-os2"))["last_outcome"] == "failed"

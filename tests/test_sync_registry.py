@@ -1,0 +1,358 @@
+"""The source registry over HTTP and the CLI, the sync webhook, and staleness in answers."""
+
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import URL
+
+from reusegraph.api.app import create_app
+from reusegraph.api.settings import Settings
+from reusegraph.federation.backoff import Backoff
+from reusegraph.federation.sync import SyncEngine, SyncOptions
+from reusegraph.store.engine import Database
+from tests.conftest import url_of
+from tests.support import builders as b
+from tests.support.http import free_port, serving
+from tests.support.issuer import LocalIssuer
+from tests.support.remotes import (
+    RemoteRegistry,
+    mirrored,
+    prepare_gateway,
+    published,
+    register,
+    remote_registry,
+)
+from tests.support.tenants import A, B, issuer_entry
+
+pytest_plugins = ("tests.support.identity_fixtures",)
+
+FAST = SyncOptions(backoff=Backoff(attempts=2, base=0.01, cap=0.05))
+REGISTER = """
+mutation ($input: SourceRegisterInput!) {
+  sourceRegister(input: $input) {
+    source { code kind owners auth secretRef schedule timeoutSeconds }
+    userErrors { code message field }
+  }
+}
+"""
+REMOVE = """
+mutation ($input: SourceRemoveInput!) {
+  sourceRemove(input: $input) { removedCode removedRecords userErrors { code message field } }
+}
+"""
+SOURCES = """
+{ sources { code kind owners lastOutcome lastError recordCount stale lagSeconds syncedAt
+            running consecutiveFailures lastRun { upserts deletes skipped } secretRef } }
+"""
+
+
+@dataclass
+class Gateway:
+    db: Database
+    http: httpx.AsyncClient
+    issuer: LocalIssuer
+
+    def token(self, municipality: str | None, *roles: str) -> str:
+        return self.issuer.token(f"op-{municipality}", municipality=municipality, roles=list(roles))
+
+    async def call(self, token: str | None, query: str, **variables: Any) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def sync(self, code: str = "remote-a") -> str:
+        engine = SyncEngine(self.db, options=FAST)
+        try:
+            return (await engine.sync(code)).outcome
+        finally:
+            await engine.aclose()
+
+
+@pytest.fixture
+async def remote(
+    pg_server: URL, migrated_template: str, local_issuer: LocalIssuer
+) -> AsyncIterator[RemoteRegistry]:
+    async with remote_registry(pg_server, migrated_template, local_issuer) as registry:
+        yield registry
+
+
+@pytest.fixture
+async def gateway(
+    empty_db: Database,
+    local_issuer: LocalIssuer,
+    remote: RemoteRegistry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[Gateway]:
+    await prepare_gateway(empty_db)
+    monkeypatch.setenv("REMOTE_A_TOKEN", remote.token())
+    settings = Settings(issuers=issuer_entry(local_issuer, admin=True))
+    async with (
+        serving(create_app(settings, url_of(empty_db))) as base,
+        httpx.AsyncClient(base_url=base, timeout=30) as http,
+    ):
+        yield Gateway(empty_db, http, local_issuer)
+
+
+def register_input(remote: RemoteRegistry, **changes: Any) -> dict[str, Any]:
+    return {
+        "code": "remote-a",
+        "name": "Trondheim's own registry",
+        "kind": "GRAPHQL",
+        "owners": [A],
+        "endpoint": remote.endpoint,
+        "auth": "BEARER",
+        "secretRef": "env:REMOTE_A_TOKEN",
+        "schedule": "every 15m",
+        **changes,
+    }
+
+
+async def test_an_admin_registers_a_source_and_its_secret_stays_where_it_is(
+    gateway: Gateway, remote: RemoteRegistry
+) -> None:
+    admin = gateway.token(A, "admin")
+    body = await gateway.call(admin, REGISTER, input=register_input(remote))
+    assert "errors" not in body, body["errors"]
+    payload = body["data"]["sourceRegister"]
+    assert payload["userErrors"] == []
+    assert payload["source"] == {
+        "code": "remote-a",
+        "kind": "GRAPHQL",
+        "owners": [A],
+        "auth": "BEARER",
+        "secretRef": "env:REMOTE_A_TOKEN",
+        "schedule": "every 15m",
+        "timeoutSeconds": 30,
+    }
+    reader_view = await gateway.call(gateway.token(B, "reader"), SOURCES)
+    assert reader_view["data"]["sources"][0]["secretRef"] is None
+    token = os.environ["REMOTE_A_TOKEN"]
+    async with gateway.db.engine.connect() as conn:
+        dumped = (await conn.execute(text("SELECT row_to_json(s)::text FROM source s"))).scalar()
+    assert token not in str(dumped)
+
+    leaked = await gateway.call(admin, REGISTER, input=register_input(remote, secretRef=token))
+    errors = leaked["data"]["sourceRegister"]["userErrors"]
+    assert [e["field"] for e in errors] == [["secretRef"]]
+    assert token not in errors[0]["message"]
+
+
+async def test_registration_names_every_field_at_fault(
+    gateway: Gateway, remote: RemoteRegistry
+) -> None:
+    bad = register_input(
+        remote,
+        code="Remote A",
+        endpoint=None,
+        auth="OAUTH2",
+        schedule="sometimes",
+        owners=["NO-9999"],
+    )
+    body = await gateway.call(gateway.token(A, "admin"), REGISTER, input=bad)
+    payload = body["data"]["sourceRegister"]
+    assert payload["source"] is None
+    fields = {e["field"][0] for e in payload["userErrors"]}
+    assert fields == {"code", "endpoint", "tokenUrl", "clientId", "schedule"}
+    unknown_owner = register_input(remote, owners=["NO-9999"])
+    body = await gateway.call(gateway.token(A, "admin"), REGISTER, input=unknown_owner)
+    assert body["data"]["sourceRegister"]["userErrors"][0]["field"] == ["owners"]
+
+
+async def test_only_admins_register_and_remove_sources(
+    gateway: Gateway, remote: RemoteRegistry
+) -> None:
+    body = await gateway.call(gateway.token(A, "editor"), REGISTER, input=register_input(remote))
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    body = await gateway.call(None, REMOVE, input={"code": "remote-a"})
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_removing_a_mirror_drops_its_copies_but_a_hosted_source_keeps_its_data(
+    gateway: Gateway, remote: RemoteRegistry
+) -> None:
+    admin = gateway.token(A, "admin")
+    await remote.add(b.process(A), b.process(A))
+    await gateway.call(admin, REGISTER, input=register_input(remote))
+    assert await gateway.sync() == "ok"
+    body = await gateway.call(admin, REMOVE, input={"code": "remote-a"})
+    assert body["data"]["sourceRemove"] == {
+        "removedCode": "remote-a",
+        "removedRecords": 2,
+        "userErrors": [],
+    }
+    assert await mirrored(gateway.db, "remote-a") == {}
+
+    hosted = {"code": "oslo-hosted", "name": "Oslo", "kind": "HOSTED", "owners": [B]}
+    assert (await gateway.call(admin, REGISTER, input=hosted))["data"]["sourceRegister"][
+        "userErrors"
+    ] == []
+    await b.insert_rows(
+        gateway.db, process=[b.process(B, visibility="PERSONAL", source_code="oslo-hosted")]
+    )
+    body = await gateway.call(admin, REMOVE, input={"code": "oslo-hosted"})
+    errors = body["data"]["sourceRemove"]["userErrors"]
+    assert errors[0]["code"] == "INVALID"
+    assert "still holds processes" in errors[0]["message"]
+
+
+async def test_the_sources_query_shows_how_each_sync_went(
+    gateway: Gateway, remote: RemoteRegistry
+) -> None:
+    await remote.add(b.process(A), b.process(A, visibility="MUNICIPALITY"))
+    await register(
+        gateway.db, "remote-a", remote.endpoint, auth="bearer", secret_ref="env:REMOTE_A_TOKEN"
+    )
+    [before] = (await gateway.call(None, SOURCES))["data"]["sources"]
+    assert before["stale"] is True
+    assert before["lastOutcome"] is None
+    assert before["syncedAt"] is None
+
+    assert await gateway.sync() == "ok"
+    [after] = (await gateway.call(None, SOURCES))["data"]["sources"]
+    assert after["lastOutcome"] == "ok"
+    assert after["stale"] is False
+    assert not after["running"]
+    assert after["recordCount"] == 2
+    assert after["lastRun"] == {
+        "upserts": 2,
+        "deletes": 0,
+        "skipped": 0,
+    }
+    assert 0 <= after["lagSeconds"] < 60
+
+
+async def test_a_failing_source_keeps_its_data_and_answers_say_it_is_stale(
+    gateway: Gateway, remote: RemoteRegistry
+) -> None:
+    await remote.add(b.process(A, title="Fakturaer"))
+    await register(
+        gateway.db, "remote-a", remote.endpoint, auth="bearer", secret_ref="env:REMOTE_A_TOKEN"
+    )
+    assert await gateway.sync() == "ok"
+    fresh = await gateway.call(None, "{ processes { nodes { title } } }")
+    assert "extensions" not in fresh
+
+    await register(
+        gateway.db,
+        "remote-a",
+        f"http://127.0.0.1:{free_port()}/graphql",
+        auth="bearer",
+        secret_ref="env:REMOTE_A_TOKEN",
+    )
+    assert await gateway.sync() == "failed"
+
+    body = await gateway.call(
+        None, "{ processes { nodes { title source { code kind syncedAt stale } } } }"
+    )
+    [node] = body["data"]["processes"]["nodes"]
+    assert node["title"] == "Fakturaer"
+    assert node["source"]["code"] == "remote-a"
+    assert node["source"]["stale"] is True
+    assert node["source"]["syncedAt"] is not None
+    [notice] = body["extensions"]["sources"]
+    assert notice["code"] == "remote-a"
+    assert notice["lastOutcome"] == "failed"
+    assert "cannot reach" in notice["lastError"]
+    elsewhere = await gateway.call(None, "{ municipalities { nodes { code } } }")
+    assert "extensions" not in elsewhere, "no record of the source was in this answer"
+
+
+async def test_the_webhook_lets_admins_and_the_owners_editors_trigger_a_sync(
+    gateway: Gateway, remote: RemoteRegistry
+) -> None:
+    await remote.add(b.process(A), b.process(A))
+    await register(
+        gateway.db, "remote-a", remote.endpoint, auth="bearer", secret_ref="env:REMOTE_A_TOKEN"
+    )
+
+    async def post(token: str | None, code: str = "remote-a", wait: bool = True) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        params = {"wait": "true"} if wait else {}
+        return await gateway.http.post(f"/sources/{code}/sync", headers=headers, params=params)
+
+    assert (await post(None)).status_code == 401
+    assert (await post(gateway.token(B, "editor"))).status_code == 403
+    assert (await post(gateway.token(A, "member"))).status_code == 403
+    assert (await post(gateway.token(A, "admin"), code="nope")).status_code == 404
+    done = await post(gateway.token(A, "admin"))
+    assert done.status_code == 200
+    assert done.json()["outcome"] == "ok"
+    assert done.json()["upserted"] == 2
+
+    await remote.add(b.process(A, title="Ny"))
+    accepted = await post(gateway.token(A, "editor"), wait=False)
+    assert accepted.status_code == 202
+    for _ in range(200):
+        if len(await mirrored(gateway.db, "remote-a")) == 3:
+            break
+        await asyncio.sleep(0.05)
+    assert await mirrored(gateway.db, "remote-a") == await published(remote)
+
+
+async def cli(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "reusegraph",
+        *args,
+        env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    return process.returncode or 0, out.decode(), err.decode()
+
+
+async def test_the_cli_adds_lists_syncs_and_removes_a_source(
+    gateway: Gateway, remote: RemoteRegistry
+) -> None:
+    await remote.add(b.process(A), b.process(A))
+    env = {"DATABASE_URL": url_of(gateway.db), "REMOTE_A_TOKEN": remote.token()}
+    code, _, err = await cli(
+        "source",
+        "add",
+        "remote-a",
+        "--kind",
+        "graphql",
+        "--owner",
+        A,
+        "--endpoint",
+        remote.endpoint,
+        "--auth",
+        "bearer",
+        "--secret",
+        "env:REMOTE_A_TOKEN",
+        env=env,
+    )
+    assert code == 0, err
+    code, _, err = await cli("source", "add", "bad", "--kind", "graphql", "--owner", A, env=env)
+    assert code == 2
+    assert "endpoint: A graphql source needs its endpoint URL" in err
+
+    code, _, err = await cli("sync", "remote-a", env=env)
+    assert code == 0, err
+    assert "remote-a: page 1, 2 upserted" in err
+    assert "remote-a: ok (1 pages, 2 upserted" in err
+    code, out, _ = await cli("source", "list", env=env)
+    assert code == 0
+    assert "remote-a" in out
+    assert "fresh" in out
+    assert A in out
+
+    code, _, err = await cli("source", "remove", "remote-a", env=env)
+    assert code == 0
+    assert "2 mirrored records" in err
+    async with gateway.db.engine.connect() as conn:
+        left = await conn.execute(text("SELECT count(*) FROM source WHERE code = 'remote-a'"))
+    assert left.scalar() == 0
