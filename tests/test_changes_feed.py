@@ -207,3 +207,30 @@ async def test_a_foreign_cursor_is_bad_user_input(t: Tenants) -> None:
     assert "cursor" in error["message"]
     body = await t.call(None, FEED, {"first": 5000})
     assert body["errors"][0]["extensions"]["argument"] == "first"
+
+
+async def test_a_public_process_made_internal_is_withdrawn_from_outside_mirrors(
+    t: Tenants,
+) -> None:
+    public = t.processes[(A, "PUBLIC")]
+    _, before, cursor = await drain(t, None, municipality=A)
+    assert before == set()
+    update = """
+    mutation ($input: ProcessUpdateInput!) {
+      processUpdate(input: $input) { userErrors { code } }
+    }"""
+    body = await t.call(
+        t.token(A, "editor"),
+        update,
+        {
+            "input": {
+                "id": f"Process:{public}",
+                "version": 1,
+                "patch": {"visibility": "MUNICIPALITY"},
+            }
+        },
+    )
+    assert body["data"]["processUpdate"]["userErrors"] == []
+    upserts, tombstones, _ = await drain(t, None, municipality=A, since=cursor)
+    assert upserts == {}
+    assert tombstones == {str(public)}, "only the once-public process, never the always-hidden"

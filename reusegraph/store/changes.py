@@ -9,7 +9,8 @@ still running (the snapshot's ``xmin``): nothing can appear behind them any more
 Visibility is the viewer's: for members of the owning municipality (the usual reader
 of a feed: the owner's own sync client), a process they may not read (deleted, or made
 PERSONAL) comes out as a tombstone, so a mirror drops what it should no longer show.
-Other callers get no tombstones at all: an entry they cannot read names nothing.
+Other callers get tombstones only for records that were public at some time (a mirror
+may hold those); of a record they never could read they learn nothing.
 """
 
 import uuid
@@ -93,7 +94,15 @@ async def changes(
     municipality: str | None = None,
 ) -> FeedPage:
     statement = (
-        select(C.c.process_id, C.c.municipality_code, C.c.xid, C.c.seq, C.c.deleted, C.c.changed_at)
+        select(
+            C.c.process_id,
+            C.c.municipality_code,
+            C.c.xid,
+            C.c.seq,
+            C.c.deleted,
+            C.c.was_public,
+            C.c.changed_at,
+        )
         .where(tuple_(C.c.xid, C.c.seq) > tuple_(since.xid, since.seq), C.c.xid < _horizon())
         .order_by(C.c.xid, C.c.seq)
         .limit(first + 1)
@@ -112,9 +121,9 @@ async def changes(
     for entry in entries:
         record = found.get(entry.process_id)
         if record is None:
-            if not viewer.is_member_of(entry.municipality_code):
-                # Outsiders learn nothing of records they cannot read, not even that
-                # they exist; only the owner's members get tombstones.
+            if not (entry.was_public or viewer.is_member_of(entry.municipality_code)):
+                # Outsiders learn nothing of a record they never could read, not even
+                # that it exists; one that was public once is withdrawn from them too.
                 continue
             tombstones.append(
                 FeedTombstone(entry.process_id, entry.municipality_code, entry.changed_at)

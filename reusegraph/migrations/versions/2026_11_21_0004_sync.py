@@ -30,27 +30,39 @@ DEFINER = (
     " SET search_path = public, pg_temp SET reusegraph.system = 'on'"
 )
 
+# Readable by everyone at some time: outsiders may then learn that it was withdrawn.
+PUBLIC = "({r}.visibility = 'PUBLIC' OR {r}.type = 'GLOBAL_PARENT')"
+
 # An update that only re-confirms a mirrored record (synced_at) is not a change.
 PROCESS_LOG = f"""
 CREATE FUNCTION process_change_log() RETURNS trigger {DEFINER} AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    INSERT INTO process_change AS c (process_id, municipality_code, xid, seq, deleted, changed_at)
-    SELECT n.id, n.municipality_code, {POSITION}, false, now() FROM new_rows n
+    INSERT INTO process_change AS c
+      (process_id, municipality_code, xid, seq, deleted, was_public, changed_at)
+    SELECT n.id, n.municipality_code, {POSITION}, false, {PUBLIC.format(r="n")}, now()
+    FROM new_rows n
     ON CONFLICT (process_id) DO UPDATE SET municipality_code = EXCLUDED.municipality_code,
-      xid = EXCLUDED.xid, seq = EXCLUDED.seq, deleted = false, changed_at = EXCLUDED.changed_at;
+      xid = EXCLUDED.xid, seq = EXCLUDED.seq, deleted = false,
+      was_public = c.was_public OR EXCLUDED.was_public, changed_at = EXCLUDED.changed_at;
   ELSIF TG_OP = 'UPDATE' THEN
-    INSERT INTO process_change AS c (process_id, municipality_code, xid, seq, deleted, changed_at)
-    SELECT n.id, n.municipality_code, {POSITION}, false, now()
+    INSERT INTO process_change AS c
+      (process_id, municipality_code, xid, seq, deleted, was_public, changed_at)
+    SELECT n.id, n.municipality_code, {POSITION}, false,
+      {PUBLIC.format(r="n")} OR {PUBLIC.format(r="o")}, now()
     FROM new_rows n JOIN old_rows o ON o.id = n.id
     WHERE to_jsonb(n) - 'synced_at' IS DISTINCT FROM to_jsonb(o) - 'synced_at'
     ON CONFLICT (process_id) DO UPDATE SET municipality_code = EXCLUDED.municipality_code,
-      xid = EXCLUDED.xid, seq = EXCLUDED.seq, deleted = false, changed_at = EXCLUDED.changed_at;
+      xid = EXCLUDED.xid, seq = EXCLUDED.seq, deleted = false,
+      was_public = c.was_public OR EXCLUDED.was_public, changed_at = EXCLUDED.changed_at;
   ELSE
-    INSERT INTO process_change AS c (process_id, municipality_code, xid, seq, deleted, changed_at)
-    SELECT o.id, o.municipality_code, {POSITION}, true, now() FROM old_rows o
+    INSERT INTO process_change AS c
+      (process_id, municipality_code, xid, seq, deleted, was_public, changed_at)
+    SELECT o.id, o.municipality_code, {POSITION}, true, {PUBLIC.format(r="o")}, now()
+    FROM old_rows o
     ON CONFLICT (process_id) DO UPDATE SET xid = EXCLUDED.xid, seq = EXCLUDED.seq,
-      deleted = true, changed_at = EXCLUDED.changed_at;
+      deleted = true, was_public = c.was_public OR EXCLUDED.was_public,
+      changed_at = EXCLUDED.changed_at;
   END IF;
   RETURN NULL;
 END
@@ -144,6 +156,7 @@ def upgrade() -> None:
         sa.Column("xid", sa.BigInteger(), nullable=False),
         sa.Column("seq", sa.BigInteger(), nullable=False),
         sa.Column("deleted", sa.Boolean(), server_default=sa.text("false"), nullable=False),
+        sa.Column("was_public", sa.Boolean(), server_default=sa.text("false"), nullable=False),
         sa.Column(
             "changed_at",
             sa.DateTime(timezone=True),
@@ -196,8 +209,9 @@ def upgrade() -> None:
     # Existing processes start in the log, so a consumer's first sync sees them all.
     op.execute("SELECT set_config('reusegraph.system', 'on', true)")
     op.execute(
-        "INSERT INTO process_change (process_id, municipality_code, xid, seq)"
-        f" SELECT id, municipality_code, {POSITION} FROM process ORDER BY updated_at, id"
+        "INSERT INTO process_change (process_id, municipality_code, xid, seq, was_public)"
+        f" SELECT id, municipality_code, {POSITION}, {PUBLIC.format(r='process')}"
+        " FROM process ORDER BY updated_at, id"
     )
 
 

@@ -266,4 +266,6 @@ class ProcessChange(Base):
     xid: Mapped[int] = mapped_column(BigInteger)
     seq: Mapped[int] = mapped_column(BigInteger)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    was_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    """Readable by everyone at some time: only then do outsiders get its tombstone."""
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
