@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from reusegraph.api.app import create_app
 from reusegraph.api.settings import Settings
@@ -123,6 +124,31 @@ async def test_graphiql_login_runs_authorization_code_with_pkce(
     assert body["data"]["viewer"]["roles"] == ["member"]
     await http.post("/auth/logout")
     assert (await viewer(http)).json()["data"]["viewer"]["authenticated"] is False
+
+
+async def test_a_graphiql_login_holds_across_workers_and_no_token_is_stored_in_clear(
+    empty_db: Database, http: httpx.AsyncClient, provider: OpenIDProvider
+) -> None:
+    start = await http.get("/auth/login/op")
+    with httpx.Client(timeout=30) as browser:
+        back = await asyncio.to_thread(
+            provider.sign_in, browser, start.headers["location"], "alice"
+        )
+    assert (await http.get(back)).status_code == 303
+    cookie = http.cookies["reusegraph_session"]
+    other_worker = create_app(settings_for(provider), url_of(empty_db))
+    async with (
+        serving(other_worker) as base,
+        httpx.AsyncClient(
+            base_url=base, timeout=30, cookies={"reusegraph_session": cookie}
+        ) as second,
+    ):
+        body = (await viewer(second)).json()
+    assert body["data"]["viewer"]["subject"] == "alice"
+    async with empty_db.engine.connect() as conn:
+        sealed = (await conn.execute(text("SELECT sealed_token FROM browser_session"))).scalar_one()
+    assert sealed.count(".") == 4, "a compact JWE, not the access token"
+    assert "eyJ" not in sealed.split(".", 1)[1][:10]
 
 
 async def test_a_login_callback_without_the_started_flow_is_refused(

@@ -33,7 +33,8 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
     )
     schema = build_schema(max_depth=settings.max_depth, max_aliases=settings.max_aliases)
     client = identity_client(settings)
-    sessions = BrowserSessions()
+    session_secret = settings.session_secret or secrets.token_urlsafe(32)
+    sessions = BrowserSessions(db, session_secret)
     authenticator, issuers, keys = build_authenticator(settings, db, client, sessions.token)
     login = LoginRoutes(issuers, sessions, settings.public_url)
     sync_engine = SyncEngine(db)
@@ -82,7 +83,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         middleware=[
             Middleware(
                 SessionMiddleware,
-                secret_key=settings.session_secret or secrets.token_urlsafe(32),
+                secret_key=session_secret,
                 session_cookie="reusegraph_session",
                 same_site="lax",
                 https_only=(settings.public_url or "").startswith("https://"),

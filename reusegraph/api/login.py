@@ -7,11 +7,11 @@ mix-up between IdPs (authlib does not check RFC 9207's ``iss`` parameter). The t
 validated like any bearer token on every request, so an expired login simply ends.
 """
 
+import hashlib
 import logging
 import secrets
-import time
 import warnings
-from dataclasses import dataclass
+from datetime import timedelta
 
 from authlib.integrations.base_client.errors import OAuthError  # type: ignore[import-untyped]
 
@@ -20,56 +20,60 @@ with warnings.catch_warnings():
     # works the same for this client; one HTTP stack in the project is worth more.
     warnings.simplefilter("ignore", DeprecationWarning)
     from authlib.integrations.starlette_client import OAuth  # type: ignore[import-untyped]
+from joserfc import jwe
+from joserfc.errors import JoseError
+from joserfc.jwk import OctKey
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from reusegraph.auth.issuers import IssuerConfig
 from reusegraph.auth.registry import IssuerRegistry
+from reusegraph.store import browser_sessions
+from reusegraph.store.engine import Database
 
 log = logging.getLogger("reusegraph.login")
 
 SESSION_KEY = "sid"
-MAX_SESSIONS = 10_000
-
-
-@dataclass
-class _Login:
-    token: str
-    issuer: str
-    expires_at: float
 
 
 class BrowserSessions:
-    """Access tokens of logged-in browsers, by session id; in memory, per process."""
+    """Access tokens of logged-in browsers, sealed (JWE, A256GCM) with the session secret.
 
-    def __init__(self) -> None:
-        self._logins: dict[str, _Login] = {}
+    Stored in the database, so every worker and replica sharing REUSEGRAPH_SESSION_SECRET
+    sees the same logins; the browser holds only a random session id.
+    """
 
-    def start(self, token: str, issuer: str, expires_in: float) -> str:
-        self._expire()
-        if len(self._logins) >= MAX_SESSIONS:
-            oldest = min(self._logins, key=lambda s: self._logins[s].expires_at)
-            del self._logins[oldest]
+    def __init__(self, db: Database, secret: str) -> None:
+        self._db = db
+        self._key = OctKey.import_key(
+            hashlib.sha256(b"browser-session:" + secret.encode()).digest()
+        )
+
+    async def start(self, token: str, issuer: str, expires_in: float) -> str:
         session_id = secrets.token_urlsafe(32)
-        self._logins[session_id] = _Login(token, issuer, time.time() + expires_in)
+        sealed = jwe.encrypt_compact({"alg": "dir", "enc": "A256GCM"}, token.encode(), self._key)
+        await browser_sessions.save(
+            self._db, session_id, issuer, sealed, timedelta(seconds=expires_in)
+        )
         return session_id
 
-    def token(self, connection: HTTPConnection) -> str | None:
+    async def token(self, connection: HTTPConnection) -> str | None:
         if "session" not in connection.scope:
             return None
-        login = self._logins.get(connection.session.get(SESSION_KEY, ""))
-        if login is None or login.expires_at < time.time():
+        session_id = connection.session.get(SESSION_KEY)
+        if not isinstance(session_id, str):
             return None
-        return login.token
+        sealed = await browser_sessions.sealed_token(self._db, session_id)
+        if sealed is None:
+            return None
+        try:
+            return jwe.decrypt_compact(sealed, self._key).plaintext.decode()  # type: ignore[union-attr]
+        except JoseError:
+            return None  # sealed under another secret: log in again
 
-    def end(self, session_id: str) -> None:
-        self._logins.pop(session_id, None)
-
-    def _expire(self) -> None:
-        now = time.time()
-        for session_id in [s for s, login in self._logins.items() if login.expires_at < now]:
-            del self._logins[session_id]
+    async def end(self, session_id: str) -> None:
+        await browser_sessions.remove(self._db, session_id)
 
 
 class LoginRoutes:
@@ -94,9 +98,8 @@ class LoginRoutes:
         """What GraphiQL offers: issuers with a login client, and whether this browser is in."""
         configs = await self._issuers.all()
         names = [c.name for c in configs if c.login_client_id]
-        return JSONResponse(
-            {"providers": names, "loggedIn": self._sessions.token(request) is not None}
-        )
+        logged_in = await self._sessions.token(request) is not None
+        return JSONResponse({"providers": names, "loggedIn": logged_in})
 
     async def login(self, request: Request) -> Response:
         config = self._config(request)
@@ -121,11 +124,13 @@ class LoginRoutes:
         if not isinstance(access_token, str):
             return JSONResponse({"error": "The identity provider sent no access token."}, 400)
         expires_in = float(token.get("expires_in") or 300)
-        request.session[SESSION_KEY] = self._sessions.start(access_token, config.issuer, expires_in)
+        request.session[SESSION_KEY] = await self._sessions.start(
+            access_token, config.issuer, expires_in
+        )
         return RedirectResponse("/graphql", status_code=303)
 
     async def logout(self, request: Request) -> Response:
-        self._sessions.end(request.session.pop(SESSION_KEY, ""))
+        await self._sessions.end(str(request.session.pop(SESSION_KEY, "")))
         return RedirectResponse("/graphql", status_code=303)
 
     def _config(self, request: Request) -> IssuerConfig | None:

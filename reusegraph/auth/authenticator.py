@@ -4,7 +4,7 @@ A browser that logged in through GraphiQL carries only a session cookie; its tok
 on the server (``BrowserSessions``), so it never sits in the page or in the cookie.
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from starlette.requests import HTTPConnection
 
@@ -13,7 +13,7 @@ from reusegraph.auth.errors import InvalidToken
 from reusegraph.auth.principal import ANONYMOUS, Principal
 from reusegraph.auth.tokens import TokenValidator
 
-SessionToken = Callable[[HTTPConnection], str | None]
+SessionToken = Callable[[HTTPConnection], Awaitable[str | None]]
 
 
 class TokenRequired(InvalidToken):
@@ -35,7 +35,7 @@ class Authenticator:
     async def principal_of(self, request: HTTPConnection) -> Principal:
         header = request.headers.get("authorization")
         if header is None:
-            token = self._session_token(request) if self._session_token else None
+            token = await self._session_token(request) if self._session_token else None
             if token is None:
                 if self.require_token:
                     raise TokenRequired("This server requires a bearer token.")

@@ -117,6 +117,17 @@ def upgrade() -> None:
         op.f("ix_mutation_receipt_created_at"), "mutation_receipt", ["created_at"], unique=False
     )
     op.create_table(
+        "browser_session",
+        sa.Column("id_hash", sa.String(length=64), nullable=False),
+        sa.Column("issuer", sa.String(length=1024), nullable=False),
+        sa.Column("sealed_token", sa.Text(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id_hash", name=op.f("pk_browser_session")),
+    )
+    op.create_index(
+        op.f("ix_browser_session_expires_at"), "browser_session", ["expires_at"], unique=False
+    )
+    op.create_table(
         "trusted_issuer",
         sa.Column("name", sa.String(length=63), nullable=False),
         sa.Column("issuer", sa.String(length=1024), nullable=False),
@@ -212,5 +223,7 @@ def downgrade() -> None:
     for table in VERSIONED:
         op.drop_column(table, "version")
     op.drop_table("trusted_issuer")
+    op.drop_index(op.f("ix_browser_session_expires_at"), table_name="browser_session")
+    op.drop_table("browser_session")
     op.drop_index(op.f("ix_mutation_receipt_created_at"), table_name="mutation_receipt")
     op.drop_table("mutation_receipt")

@@ -1,6 +1,6 @@
 """ORM models, one module per aggregate. ORM is for writes; read paths use Core selects."""
 
-from reusegraph.store.models.access import MutationReceipt, TrustedIssuer
+from reusegraph.store.models.access import BrowserSession, MutationReceipt, TrustedIssuer
 from reusegraph.store.models.agreements import (
     AgreementDocument,
     FrameworkAgreement,
@@ -38,6 +38,7 @@ __all__ = [
     "AgreementDocument",
     "AuditEntry",
     "BenefitRecord",
+    "BrowserSession",
     "FrameworkAgreement",
     "ItSystem",
     "MeetingPresentation",

@@ -1,9 +1,9 @@
-"""Who may sign in (trusted issuers) and which mutations were already applied (receipts)."""
+"""Who may sign in (issuers), who is logged in (browser sessions), what was applied (receipts)."""
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, Integer, String, func, text
+from sqlalchemy import CheckConstraint, DateTime, Integer, String, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -22,6 +22,17 @@ class TrustedIssuer(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+
+
+class BrowserSession(Base):
+    """A GraphiQL login: the browser holds only the id; the token is sealed at rest."""
+
+    __tablename__ = "browser_session"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(1024))
+    sealed_token: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class MutationReceipt(Base):
