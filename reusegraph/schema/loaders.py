@@ -19,6 +19,7 @@ from reusegraph.store import (
     meetings,
     municipalities,
     network,
+    process_documents,
     processes,
     reuse,
     scoring,
@@ -72,6 +73,12 @@ class Loaders:
         )
         self.it_systems_by_process: DataLoader[uuid.UUID, list[Row[Any]]] = _many(
             bind(catalog.it_systems_by_process)
+        )
+        self.links_by_process: DataLoader[uuid.UUID, list[Row[Any]]] = _many(
+            bind_viewer(process_documents.links_by_process)
+        )
+        self.attachments_by_process: DataLoader[uuid.UUID, list[Row[Any]]] = _many(
+            bind_viewer(process_documents.attachments_by_process)
         )
         self.technologies_by_process: DataLoader[uuid.UUID, list[Row[Any]]] = _many(
             bind(catalog.technologies_by_process)

@@ -24,6 +24,7 @@ from reusegraph.schema.enums import (
 )
 from reusegraph.schema.municipalities import Municipality
 from reusegraph.schema.node import Node
+from reusegraph.schema.process_documents import ProcessAttachment, ProcessLink
 from reusegraph.schema.provenance import note_source
 from reusegraph.schema.scoring import MODEL, ProcessScore, ScoreWeights, store_weights
 from reusegraph.store.enums import ASSESSMENT_FIELDS
@@ -151,6 +152,16 @@ class Process(Node):
     async def technologies(self, info: Info) -> list[Technology]:
         rows = await info.context.loaders.technologies_by_process.load(self._id)
         return [Technology.from_row(row) for row in rows]
+
+    @strawberry.field(description="Links; internal ones only for the owning municipality.")
+    async def links(self, info: Info) -> list[ProcessLink]:
+        rows = await info.context.loaders.links_by_process.load(self._id)
+        return [ProcessLink.from_row(row) for row in rows]
+
+    @strawberry.field(description="Attachments; unshared ones only for the owning municipality.")
+    async def attachments(self, info: Info) -> list[ProcessAttachment]:
+        rows = await info.context.loaders.attachments_by_process.load(self._id)
+        return [ProcessAttachment.from_row(row) for row in rows]
 
     @strawberry.field
     async def vendor(self, info: Info) -> VendorRef | None:
