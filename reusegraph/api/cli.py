@@ -130,6 +130,81 @@ def _export(args: argparse.Namespace, settings: Settings) -> None:
     print(f"\rExported {rows} processes to {args.output or 'standard output'}.", file=sys.stderr)
 
 
+def _add_import_command(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    imports = commands.add_parser(
+        "import",
+        help="import processes from a CSV or JSON file into a file source",
+        description="Rows are those `reusegraph export` writes (CSV or JSON), or JSON objects"
+        " with the GraphQL or database field names. Each municipality's rows go to its own"
+        " file source, file-<code> (registered when missing), unless --source names one."
+        " Exit status 1 when a row is bad, 2 when the import cannot start.",
+    )
+    imports.add_argument("file", metavar="FILE")
+    imports.add_argument(
+        "--dry-run", action="store_true", help="print what would change; write nothing"
+    )
+    imports.add_argument(
+        "--atomic",
+        action="store_true",
+        help="one transaction: all good rows land, or none if any row is bad",
+    )
+    imports.add_argument(
+        "--complete",
+        action="store_true",
+        help="the file lists all of its sources' records: delete the ones it lacks",
+    )
+    imports.add_argument(
+        "--source", metavar="CODE", help="the file source (default: file-<municipality>)"
+    )
+    imports.add_argument(
+        "--municipality",
+        metavar="CODE",
+        help="the municipality of rows that name none; a row naming another is bad",
+    )
+    imports.add_argument("--format", choices=["csv", "json"], help="default: by the extension")
+    imports.set_defaults(run=_import)
+
+
+def _import(args: argparse.Namespace, settings: Settings) -> None:
+    from pathlib import Path
+
+    from reusegraph.api.server import resolve_database
+    from reusegraph.api.source_admin import operator
+    from reusegraph.federation import files
+
+    options = files.ImportOptions(
+        dry_run=args.dry_run,
+        atomic=args.atomic,
+        complete=args.complete,
+        source=args.source,
+        municipality=args.municipality.upper() if args.municipality else None,
+        format=files.FileFormat(args.format) if args.format else None,
+    )
+    progress = sys.stderr.isatty()
+
+    def report(stage: str, done: int, total: int | None) -> None:
+        if progress:
+            of = f" of {total}" if total is not None else ""
+            print(f"\r{stage}: {done}{of} rows ...", end="", file=sys.stderr, flush=True)
+
+    url = resolve_database(settings).url
+    try:
+        result = asyncio.run(
+            files.import_file(url, Path(args.file), options, call=operator(), on_progress=report)
+        )
+    except (files.FileUnreadable, files.ImportRefused) as error:
+        print(f"\rreusegraph import: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    if progress:
+        print("\r", end="", file=sys.stderr)
+    for line in result.summary():
+        print(line)
+    for line in result.problems():
+        print(line, file=sys.stderr)
+    if result.exit_code:
+        raise SystemExit(result.exit_code)
+
+
 def _add_dev_token_command(
     commands: "argparse._SubParsersAction[argparse.ArgumentParser]",
 ) -> None:
@@ -333,6 +408,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     commands.add_parser("schema", help="print the GraphQL schema (SDL)").set_defaults(run=_schema)
     _add_export_command(commands)
+    _add_import_command(commands)
     _add_dev_token_command(commands)
     _add_source_command(commands)
     _add_sync_command(commands)
