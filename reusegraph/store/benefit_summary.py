@@ -1,8 +1,15 @@
 """The grouped benefit summary: realised and estimated side by side, with monthly series.
 
-One statement rolls the records up with GROUPING SETS: per group, kind and currency (and
-month, when a series is asked for) for the sums and the money, and per group and kind for
-the distinct counts (processes, months), which cannot be added up from the finer rows.
+Summaries that group and filter only on municipality, country, time and kind are read
+from the rollups (``models.rollups``, migration 0006) rather than the records: monthly
+totals per municipality, and per municipality the sets of months processes have records
+in (so that processes are counted once each over any range of months). Those rollups hold
+what anyone may read; a member's own municipality's internal processes are added from
+their records, for the member who may read them. Other summaries read the records.
+
+Either way one statement rolls the rows up with GROUPING SETS: per group, kind and currency
+(and month, when a series is asked for) for the sums and the money, and per group and kind
+for the distinct counts (processes, months), which cannot be added up from the finer rows.
 Everything else is added up here. Money is kept per currency and never converted; FTE
 divides each record's hours by its own municipality's FTE hours, because the sources
 disagree on the factor.
@@ -18,27 +25,46 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    and_,
     cast,
     distinct,
     exists,
     func,
+    literal_column,
+    not_,
     null,
+    or_,
     select,
     true,
     tuple_,
+    union_all,
 )
 
 from reusegraph.auth.principal import Principal
 from reusegraph.store.benefits import BenefitDimension, BenefitQuery
 from reusegraph.store.engine import Reader
-from reusegraph.store.enums import BenefitKind
+from reusegraph.store.enums import BenefitKind, ProcessType, Visibility
 from reusegraph.store.models import BenefitRecord, Municipality, Process, process_technology
+from reusegraph.store.models.rollups import BenefitMonthSet, BenefitMonthTotal
 from reusegraph.store.visibility import readable_processes
 
 B = BenefitRecord.__table__
 P = Process.__table__
 M = Municipality.__table__
+T = BenefitMonthTotal.__table__
+S = BenefitMonthSet.__table__
 PT = process_technology
+
+ROLLED_UP = frozenset(
+    {
+        BenefitDimension.MUNICIPALITY,
+        BenefitDimension.COUNTRY,
+        BenefitDimension.YEAR,
+        BenefitDimension.MONTH,
+        BenefitDimension.KIND,
+    }
+)
+"""Dimensions the rollups keep."""
 
 # grouping(kind, currency): which grouping set a row belongs to.
 _DETAIL, _PER_KIND, _PER_GROUP = 0, 1, 3
@@ -151,10 +177,13 @@ async def summarize(
     *,
     series: bool = False,
 ) -> list[BenefitGroup]:
-    """One statement. Without a kind filter both kinds are read, so they can be compared."""
-    statement = summary_statement(viewer, dimensions, query, series=series)
+    """Without a kind filter both kinds are read, so they can be compared."""
     counted = counted_kinds(query)
     across_kinds = len(counted) > 1 and BenefitDimension.KIND not in dimensions
+    if uses_rollups(dimensions, query):
+        statement = rollup_statement(viewer, dimensions, query, series=series)
+    else:
+        statement = summary_statement(viewer, dimensions, query, series=series)
     names = [d.value.lower() for d in dimensions]
     groups: dict[tuple[Any, ...], BenefitGroup] = {}
     for row in (await reader.execute(statement)).mappings():
@@ -166,6 +195,218 @@ async def summarize(
     for group in groups.values():
         _count_totals(group, counted, across_kinds)
     return list(groups.values())
+
+
+def uses_rollups(dimensions: Sequence[BenefitDimension], query: BenefitQuery) -> bool:
+    """Whether the rollups hold what this summary needs: its dimensions and filters are
+    municipality, country, time and kind, and processes are counted per kind."""
+    counted = counted_kinds(query)
+    across_kinds = len(counted) > 1 and BenefitDimension.KIND not in dimensions
+    return (
+        set(dimensions) <= ROLLED_UP
+        and not across_kinds
+        and not (query.domains or query.technologies or query.vendors or query.processes)
+    )
+
+
+def _public(table: Any) -> ColumnElement[bool]:
+    return or_(table.c.visibility == Visibility.PUBLIC, table.c.type == ProcessType.GLOBAL_PARENT)
+
+
+def _private_processes(viewer: Principal) -> ColumnElement[bool] | None:
+    """The processes the viewer may read that the rollups leave out (their own
+    municipality's internal ones); None: none."""
+    if viewer.municipality is None or not viewer.is_member_of(viewer.municipality):
+        return None
+    return and_(
+        P.c.municipality_code == viewer.municipality,
+        not_(_public(P)),
+        readable_processes(viewer),
+    )
+
+
+def _rollup_conditions(query: BenefitQuery, code: Any, period: Any, kind: Any) -> list[Any]:
+    where: list[Any] = []
+    if query.municipalities:
+        where.append(code.in_(query.municipalities))
+    if query.countries:
+        where.append(M.c.country.in_(query.countries))
+    if query.kinds:
+        where.append(kind.in_(query.kinds))
+    if period is not None and query.period_from is not None:
+        where.append(period >= query.period_from)
+    if period is not None and query.period_to is not None:
+        where.append(period <= query.period_to)
+    return where
+
+
+def _rolled_dimensions(dimensions: Sequence[BenefitDimension], u: Any) -> list[Any]:
+    expressions: dict[BenefitDimension, ColumnElement[Any]] = {
+        BenefitDimension.MUNICIPALITY: u.municipality_code,
+        BenefitDimension.COUNTRY: M.c.country,
+        BenefitDimension.YEAR: cast(func.extract("year", u.period), Integer),
+        BenefitDimension.MONTH: u.period,
+        BenefitDimension.KIND: u.kind,
+    }
+    return [expressions[d].label(d.value.lower()) for d in dimensions]
+
+
+def rollup_statement(
+    viewer: Principal,
+    dimensions: Sequence[BenefitDimension],
+    query: BenefitQuery,
+    *,
+    series: bool,
+) -> Select[Any]:
+    """``summary_statement``'s rows from the monthly totals (plus, for a member, their own
+    internal processes' records), with ``process_count_statement``'s counts joined to the
+    per-kind rows (within one month, a process has one record per kind: records are
+    processes)."""
+    public = (
+        select(
+            T.c.municipality_code,
+            T.c.period,
+            T.c.kind,
+            func.nullif(T.c.currency, "").label("currency"),
+            T.c.records,
+            T.c.hours,
+            T.c.cases,
+            T.c.money,
+        )
+        .select_from(T.join(M, M.c.code == T.c.municipality_code))
+        .where(
+            T.c.public,
+            T.c.records > 0,
+            *_rollup_conditions(query, T.c.municipality_code, T.c.period, T.c.kind),
+        )
+    )
+    parts: list[Select[Any]] = [public]
+    private = _private_processes(viewer)
+    if private is not None:
+        parts.append(
+            select(
+                P.c.municipality_code,
+                B.c.period,
+                B.c.kind,
+                B.c.currency,
+                func.count().label("records"),
+                func.sum(B.c.hours_saved).label("hours"),
+                func.coalesce(func.sum(B.c.cases), 0).label("cases"),
+                func.sum(B.c.money_amount).label("money"),
+            )
+            .select_from(
+                B.join(P, P.c.id == B.c.process_id).join(M, M.c.code == P.c.municipality_code)
+            )
+            .where(private, *_rollup_conditions(query, P.c.municipality_code, B.c.period, B.c.kind))
+            .group_by(P.c.municipality_code, B.c.period, B.c.kind, B.c.currency)
+        )
+    units = union_all(*parts).subquery("units") if len(parts) > 1 else public.subquery("units")
+    u = units.c
+    dims = _rolled_dimensions(dimensions, u)
+    detail = [*dims, u.kind, u.currency, *([u.period] if series else [])]
+    money = func.sum(u.money)
+    summed = (
+        select(
+            *dims,
+            u.kind.label("_kind"),
+            u.currency.label("_currency"),
+            (u.period if series else null()).label("_period"),
+            func.grouping(u.kind, u.currency).label("_level"),
+            func.sum(u.hours).label("_hours"),
+            func.coalesce(func.sum(u.cases), 0).label("_cases"),
+            func.sum(u.hours / M.c.fte_hours_per_year).label("_fte_years"),
+            func.sum(u.records).label("_records"),
+            money.label("_amount"),
+            func.sum(u.records).label("_processes"),
+            func.count(distinct(u.period)).label("_months"),
+            func.min(u.period).label("_first_month"),
+            func.max(u.period).label("_last_month"),
+        )
+        .select_from(units.join(M, M.c.code == u.municipality_code))
+        .group_by(func.grouping_sets(tuple_(*detail), tuple_(*dims, u.kind)))
+    )
+    if BenefitDimension.MONTH in dimensions:
+        # Within one month a process has one record per kind: there, records are processes.
+        return summed.order_by(*dims)
+    sums = summed.subquery("sums")
+    counts = process_count_statement(viewer, dimensions, query).subquery("counts")
+    names = [d.value.lower() for d in dimensions]
+    per_kind = and_(
+        sums.c._level == _PER_KIND,
+        sums.c._kind == counts.c._kind,
+        *(sums.c[n] == counts.c[n] for n in names),
+    )
+    return (
+        select(
+            *(c for c in sums.c if c.name != "_processes"),
+            func.coalesce(counts.c._processes, 0).label("_processes"),
+        )
+        .select_from(sums.outerjoin(counts, per_kind))
+        .order_by(*(sums.c[n] for n in names))
+    )
+
+
+def process_count_statement(
+    viewer: Principal, dimensions: Sequence[BenefitDimension], query: BenefitQuery
+) -> Any:
+    """Processes with records in the months asked for, per group and kind (``_kind``,
+    ``_processes``): from the month sets, plus a member's own internal processes from
+    their records."""
+    month = func.unnest(S.c.months).table_valued("value").render_derived("m")
+    in_range = _rollup_conditions(
+        BenefitQuery(period_from=query.period_from, period_to=query.period_to),
+        None,
+        month.c.value,
+        None,
+    )
+    years = (
+        select(cast(func.extract("year", month.c.value), Integer).label("year"))
+        .select_from(month)
+        .where(*in_range)
+        .distinct()
+        .lateral("years")
+    )
+    by_year = BenefitDimension.YEAR in dimensions
+    expressions: dict[BenefitDimension, ColumnElement[Any]] = {
+        BenefitDimension.MUNICIPALITY: S.c.municipality_code,
+        BenefitDimension.COUNTRY: M.c.country,
+        BenefitDimension.YEAR: years.c.year,
+        BenefitDimension.KIND: S.c.kind,
+    }
+    dims = [expressions[d].label(d.value.lower()) for d in dimensions]
+    source: Any = S.join(M, M.c.code == S.c.municipality_code)
+    where = [
+        S.c.public,
+        S.c.processes > 0,
+        *_rollup_conditions(query, S.c.municipality_code, None, S.c.kind),
+    ]
+    if by_year:
+        source = source.join(years, true())
+    elif in_range:
+        where.append(exists(select(literal_column("1")).select_from(month).where(*in_range)))
+    public = (
+        select(*dims, S.c.kind.label("_kind"), func.sum(S.c.processes).label("_processes"))
+        .select_from(source)
+        .where(*where)
+        .group_by(*dims, S.c.kind)
+    )
+    private = _private_processes(viewer)
+    if private is None:
+        return public
+    record_dims = _dimension_columns(dimensions, None, None)
+    both = union_all(
+        public,
+        select(
+            *record_dims, B.c.kind.label("_kind"), func.count(distinct(P.c.id)).label("_processes")
+        )
+        .select_from(B.join(P, P.c.id == B.c.process_id).join(M, M.c.code == P.c.municipality_code))
+        .where(private, *_rollup_conditions(query, P.c.municipality_code, B.c.period, B.c.kind))
+        .group_by(*record_dims, B.c.kind),
+    ).subquery("parts")
+    keys = [both.c[d.value.lower()] for d in dimensions]
+    return select(*keys, both.c._kind, func.sum(both.c._processes).label("_processes")).group_by(
+        *keys, both.c._kind
+    )
 
 
 def summary_statement(

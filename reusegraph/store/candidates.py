@@ -17,6 +17,10 @@ systems         the candidate's IT systems and technologies over the municipalit
 codes           the share of the candidate's classification codes (KLE, FORM, KLA,
                 K-koder) found on the municipality's own processes (a task it has)
 assessment      the Trondheim score with equal weights (``store.scoring``)
+
+Everything is read from ``process_rollup`` (``models.rollups``: one narrow row per process,
+kept exact by triggers), one row per eligible process instead of its benefit records and
+child rows; only the ``first`` best are joined to ``process``.
 """
 
 import functools
@@ -28,13 +32,15 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Float,
+    Integer,
     Text,
+    and_,
     case,
     cast,
     distinct,
-    exists,
     func,
     literal_column,
+    not_,
     or_,
     select,
 )
@@ -44,26 +50,27 @@ from sqlalchemy.orm import aliased
 from reusegraph.auth.principal import Principal
 from reusegraph.store import scoring
 from reusegraph.store.engine import Reader
-from reusegraph.store.enums import BenefitKind, Phase
+from reusegraph.store.enums import Phase, ProcessType, Visibility
 from reusegraph.store.models import (
-    BenefitRecord,
     Process,
+    ProcessRollup,
     ReuseLink,
     municipality_it_system,
     municipality_technology,
-    process_it_system,
-    process_technology,
 )
 from reusegraph.store.processes import process_columns
 from reusegraph.store.scoring import number
-from reusegraph.store.similarity import TEXT_ARRAY, classification_codes
+from reusegraph.store.similarity import TEXT_ARRAY
 from reusegraph.store.visibility import readable_processes
 
 P = Process.__table__
+R = ProcessRollup.__table__
 L = ReuseLink.__table__
-B = BenefitRecord.__table__
-PIS, PT = process_it_system, process_technology
 MIS, MT = municipality_it_system, municipality_technology
+
+# Built once: an alias per request is garbage in reference cycles (see ``store.reuse``).
+OWN, STEP = aliased(R, name="own"), aliased(L, name="step")
+COPY, BUILT_ON = aliased(R, name="derived"), aliased(R, name="built_on")
 
 FULL_HOURS = 10_000.0
 FULL_REUSE = 10.0
@@ -106,82 +113,110 @@ def _log_scale(value: Any, full: float) -> ColumnElement[float]:
     return func.least(number(1.0), ratio, type_=Float)
 
 
+def _shared(values: Any, others: Any) -> ColumnElement[int]:
+    """|values ∩ others| with tsvector functions (in C), for sets without duplicates."""
+    remaining = func.ts_delete(func.array_to_tsvector(values), others)
+    return func.cardinality(values) - func.length(remaining)
+
+
+def _publicly_readable(table: Any) -> ColumnElement[bool]:
+    return or_(table.c.visibility == Visibility.PUBLIC, table.c.type == ProcessType.GLOBAL_PARENT)
+
+
 def _own(viewer: Principal, municipality: str) -> tuple[Any, Any]:
     """The ids the municipality already took over (recursively), and its own codes."""
-    own = aliased(P, name="own")
+    own, step = OWN, STEP
     own_rows = (own.c.municipality_code == municipality, readable_processes(viewer, own))
-    step = aliased(L, name="step")
     taken = (
         select(L.c.origin_id.label("id"))
         .where(L.c.derived_id.in_(select(own.c.id).where(*own_rows)))
         .cte("taken", recursive=True)
     )
     taken = taken.union(select(step.c.origin_id).where(step.c.derived_id == taken.c.id))
-    code_rows = (
-        select(func.unnest(classification_codes(own)).label("code"))
-        .where(*own_rows)
-        .subquery("own_codes")
-    )
-    codes = select(func.array_agg(distinct(code_rows.c.code), type_=TEXT_ARRAY))
-    return select(taken.c.id), _codes_array(codes.scalar_subquery())
+    code_rows = select(func.unnest(own.c.codes).label("code")).where(*own_rows).subquery("own")
+    codes = select(
+        _codes_array(func.array_agg(distinct(code_rows.c.code), type_=TEXT_ARRAY)).label("codes")
+    ).cte("own_codes")
+    return select(taken.c.id), select(codes.c.codes).scalar_subquery()
 
 
-def _eligible(viewer: Principal, municipality: str) -> Any:
-    """Candidates with their raw measures, computed once each (a MATERIALIZED CTE)."""
-    taken, own_codes = _own(viewer, municipality)
-    settings_systems = select(MIS.c.it_system_code).where(MIS.c.municipality_code == municipality)
-    settings_techs = select(MT.c.technology_code).where(MT.c.municipality_code == municipality)
-    derived = aliased(P, name="derived")
-    reuse_count = (
-        select(func.count(distinct(derived.c.municipality_code)))
+def _reuse_count(viewer: Principal) -> ColumnElement[int]:
+    """Other municipalities that built on it in a way the viewer may read.
+
+    The rollup counts the publicly readable copies; a member may also read their own
+    municipality's internal (and their own personal) copies, which add that municipality
+    once where it has no public copy (never for its own processes).
+    """
+    if viewer.municipality is None or not viewer.is_member_of(viewer.municipality):
+        return R.c.reused_by
+    home = viewer.municipality
+    derived = COPY
+    inside_only = (
+        select(L.c.origin_id)
         .select_from(L.join(derived, derived.c.id == L.c.derived_id))
+        .where(derived.c.municipality_code == home, readable_processes(viewer, derived))
+        .group_by(L.c.origin_id)
+        .having(not_(func.bool_or(_publicly_readable(derived))))
+    )
+    extra = case((and_(R.c.municipality_code != home, R.c.id.in_(inside_only)), 1), else_=0)
+    return cast(R.c.reused_by + extra, Integer)
+
+
+def _built_on_readable(viewer: Principal) -> ColumnElement[bool]:
+    """Built on a process the viewer may read: a public one (the rollup knows), or for a
+    member one of their own municipality's that only they may read."""
+    if viewer.municipality is None or not viewer.is_member_of(viewer.municipality):
+        return R.c.builds_on_public
+    origin = BUILT_ON
+    inside = (
+        select(L.c.derived_id)
+        .select_from(L.join(origin, origin.c.id == L.c.origin_id))
         .where(
-            L.c.origin_id == P.c.id,
-            derived.c.municipality_code != P.c.municipality_code,
-            readable_processes(viewer, derived),
+            origin.c.municipality_code == viewer.municipality,
+            readable_processes(viewer, origin),
+            not_(_publicly_readable(origin)),
         )
-        .scalar_subquery()
     )
-    hours = (
-        select(func.sum(B.c.hours_saved))
-        .where(B.c.process_id == P.c.id, B.c.kind == BenefitKind.MEASURED.value)
-        .scalar_subquery()
-    )
-    systems = select(func.array_agg(cast(PIS.c.it_system_code, Text))).where(
-        PIS.c.process_id == P.c.id
-    )
-    techs = select(func.array_agg(cast(PT.c.technology_code, Text))).where(
-        PT.c.process_id == P.c.id
-    )
-    codes = classification_codes(P)
-    return (
+    return or_(R.c.builds_on_public, R.c.id.in_(inside))
+
+
+def _eligible(viewer: Principal, municipality: str) -> tuple[Any, Any]:
+    """Candidates with their raw measures, computed once each (a MATERIALIZED CTE); and the
+    municipality's codes."""
+    taken, own_codes = _own(viewer, municipality)
+    settings_systems = select(
+        _codes_array(func.array_agg(cast(MIS.c.it_system_code, Text), type_=TEXT_ARRAY))
+    ).where(MIS.c.municipality_code == municipality)
+    settings_techs = select(
+        _codes_array(func.array_agg(cast(MT.c.technology_code, Text), type_=TEXT_ARRAY))
+    ).where(MT.c.municipality_code == municipality)
+    eligible = (
         select(
-            P.c.id.label("candidate_id"),
-            _codes_array(systems.scalar_subquery()).label("it_systems"),
-            _codes_array(techs.scalar_subquery()).label("technologies"),
-            func.array_intersection(codes, own_codes, type_=TEXT_ARRAY).label("matched_codes"),
-            func.cardinality(codes).label("code_count"),
-            func.coalesce(cast(hours, Float), number(0.0)).label("hours"),
-            reuse_count.label("reuse_count"),
-            scoring.score(viewer, scoring.ScoreWeights()).label("trondheim_score"),
+            R.c.id.label("candidate_id"),
+            R.c.it_systems,
+            R.c.technologies,
+            R.c.codes.label("candidate_codes"),
+            _shared(R.c.codes, own_codes).label("code_shared"),
+            func.cardinality(R.c.codes).label("code_count"),
+            cast(R.c.realised_hours, Float).label("hours"),
+            _reuse_count(viewer).label("reuse_count"),
+            scoring.score(
+                viewer, scoring.ScoreWeights(), R, built_on=_built_on_readable(viewer)
+            ).label("trondheim_score"),
         )
         .where(
-            P.c.municipality_code != municipality,
-            P.c.phase.in_(PHASES),
-            readable_processes(viewer),
-            P.c.id.not_in(taken),
-            ~exists().where(
-                PIS.c.process_id == P.c.id, PIS.c.it_system_code.not_in(settings_systems)
-            ),
-            ~exists().where(PT.c.process_id == P.c.id, PT.c.technology_code.not_in(settings_techs)),
-            or_(
-                exists().where(PIS.c.process_id == P.c.id),
-                exists().where(PT.c.process_id == P.c.id),
-            ),
+            R.c.municipality_code != municipality,
+            R.c.phase.in_(PHASES),
+            readable_processes(viewer, R),
+            R.c.id.not_in(taken),
+            R.c.it_systems.op("<@")(settings_systems.scalar_subquery()),
+            R.c.technologies.op("<@")(settings_techs.scalar_subquery()),
+            func.cardinality(R.c.it_systems) + func.cardinality(R.c.technologies) > 0,
         )
         .cte("eligible")
         .prefix_with("MATERIALIZED")
     )
+    return eligible, own_codes
 
 
 async def candidates_for(
@@ -192,8 +227,9 @@ async def candidates_for(
     *,
     first: int,
 ) -> list[Candidate]:
-    """Best first; ties by id. One statement."""
-    e = _eligible(viewer, municipality).c
+    """Best first; ties by id. One statement, ranked on the rollups (``models.rollups``)."""
+    eligible, own_codes = _eligible(viewer, municipality)
+    e = eligible.c
     setting_count = (
         select(func.count()).select_from(MIS).where(MIS.c.municipality_code == municipality)
     ).scalar_subquery() + (
@@ -209,10 +245,7 @@ async def candidates_for(
             type_=Float,
         ),
         "codes": case(
-            (
-                e.code_count > 0,
-                cast(func.cardinality(e.matched_codes), Float) / cast(e.code_count, Float),
-            ),
+            (e.code_count > 0, cast(e.code_shared, Float) / cast(e.code_count, Float)),
             else_=number(0.0),
         ),
         "assessment": e.trondheim_score,
@@ -236,7 +269,9 @@ async def candidates_for(
             r.reuse_count.label("_reuse_count"),
             r.it_systems.label("_it_systems"),
             r.technologies.label("_technologies"),
-            r.matched_codes.label("_matched_codes"),
+            func.array_intersection(r.candidate_codes, own_codes, type_=TEXT_ARRAY).label(
+                "_matched_codes"
+            ),
         )
         .select_from(P.join(ranked, r.candidate_id == P.c.id))
         .order_by(r.score.desc(), P.c.id)

@@ -51,11 +51,14 @@ from sqlalchemy.orm import aliased
 from reusegraph.auth.principal import Principal
 from reusegraph.store.engine import Reader
 from reusegraph.store.enums import Level
-from reusegraph.store.models import Process, ReuseLink
+from reusegraph.store.models import Process, ProcessRollup, ReuseLink
 from reusegraph.store.visibility import readable_processes
 
 P = Process.__table__
 L = ReuseLink.__table__
+# The origin's visibility, from the narrow rollup; an alias built once (one per request
+# is garbage in reference cycles, see ``store.reuse``).
+SCORE_ORIGIN = aliased(ProcessRollup.__table__, name="score_origin")
 
 LEVEL_VALUES = {
     Level.VERY_LOW: 0.0,
@@ -131,7 +134,7 @@ def _hours_scale(hours: ColumnElement[float]) -> ColumnElement[float]:
 
 
 def _reuses_readable_origin(viewer: Principal, table: FromClause) -> ColumnElement[float]:
-    origin = aliased(P, name="score_origin")
+    origin = SCORE_ORIGIN
     built_on = exists().where(
         L.c.derived_id == table.c.id,
         origin.c.id == L.c.origin_id,
@@ -141,9 +144,13 @@ def _reuses_readable_origin(viewer: Principal, table: FromClause) -> ColumnEleme
 
 
 def dimensions(
-    viewer: Principal, table: FromClause = P
+    viewer: Principal, table: FromClause = P, *, built_on: ColumnElement[bool] | None = None
 ) -> tuple[ColumnElement[float], ColumnElement[float], ColumnElement[float]]:
-    """(qualitative gains, economic gains, implementation speed) of each row of ``table``."""
+    """(qualitative gains, economic gains, implementation speed) of each row of ``table``.
+
+    ``built_on``: whether each row was built on a process the viewer can read, when the
+    caller knows it already (``store.candidates`` reads it from the rollups).
+    """
     c = table.c
     qualitative = (
         _level(c.level_of_speed)
@@ -155,19 +162,30 @@ def dimensions(
     suitability = (
         _level(c.level_of_digital_information) + _level(c.evaluated_level_of_roi)
     ) / number(2.0)
+    reuse: ColumnElement[float] = (
+        _reuses_readable_origin(viewer, table)
+        if built_on is None
+        else case((built_on, number(1.0)), else_=number(0.0))
+    )
     speed = (
         _level(c.level_of_structured_information)
         + _inverse(c.level_of_professional_assessment)
         + process_length
         + suitability
-        + _reuses_readable_origin(viewer, table)
+        + reuse
     ) / number(5.0)
     return qualitative, economic, speed
 
 
-def score(viewer: Principal, weights: ScoreWeights, table: FromClause = P) -> ColumnElement[float]:
+def score(
+    viewer: Principal,
+    weights: ScoreWeights,
+    table: FromClause = P,
+    *,
+    built_on: ColumnElement[bool] | None = None,
+) -> ColumnElement[float]:
     """The weighted score as one SQL expression: what ``orderBy: SCORE`` sorts on."""
-    qualitative, economic, speed = dimensions(viewer, table)
+    qualitative, economic, speed = dimensions(viewer, table, built_on=built_on)
     w = weights
     total = w.qualitative_gains + w.economic_gains + w.implementation_speed
     return (

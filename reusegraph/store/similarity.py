@@ -17,6 +17,12 @@ Each way in is an index: the full-text GIN, the code indexes, and the trigram GI
 at least TITLE_ROUTE alike contains one whole group of ``title_groups`` (pigeonhole), and
 ``title_trigrams @> group`` is a GIN lookup that intersects a few posting lists. Lower
 thresholds need groups of one trigram ("er "), which match most titles.
+
+The text route is wide (one shared common word such as "faktura" lets in a third of a big
+registry), so it is taken only when it can matter: a process found by it alone shares no
+code and is less than TITLE_ROUTE alike, so it scores below ``TEXT_ONLY_BELOW``. The
+title and code routes are ranked first; when their ``first``-th best already reaches that
+bound, it is the exact answer. Codes and IT systems come from ``process_rollup``.
 """
 
 import math
@@ -32,26 +38,26 @@ from sqlalchemy import (
     FromClause,
     Text,
     cast,
-    false,
     func,
     literal,
     or_,
     select,
-    true,
 )
 from sqlalchemy.engine import Row
 
 from reusegraph.auth.principal import Principal
 from reusegraph.store.engine import Reader
-from reusegraph.store.models import Process, process_it_system
+from reusegraph.store.models import Process, ProcessRollup, process_it_system
 from reusegraph.store.processes import process_columns
 from reusegraph.store.visibility import readable_processes
 
 P = Process.__table__
+R = ProcessRollup.__table__
 PIS = process_it_system
 
 TITLE_ROUTE = 0.7
 WEIGHTS = {"text": 0.4, "title": 0.3, "codes": 0.2, "it_systems": 0.1}
+TEXT_ONLY_BELOW = WEIGHTS["text"] + WEIGHTS["title"] * TITLE_ROUTE + WEIGHTS["it_systems"]
 TEXT_ARRAY = ARRAY(Text)
 
 
@@ -146,10 +152,11 @@ def title_groups(trigrams: Sequence[str]) -> list[list[str]]:
     return [ordered[i::count] for i in range(count)] if n else []
 
 
-def _routes_in(probe: Probe) -> ColumnElement[bool]:
+def _routes_in(probe: Probe, *, text: bool) -> ColumnElement[bool] | None:
+    """The indexed ways in: title groups and codes, and the full text when ``text``."""
     c = P.c
     routes: list[ColumnElement[bool]] = []
-    if probe.terms:
+    if text and probe.terms:
         routes.append(c.search.op("@@")(func.any_term_query(_array(probe.terms))))
     for group in title_groups(probe.trigrams):
         routes.append(c.title_trigrams.op("@>")(_array(group)))
@@ -163,7 +170,7 @@ def _routes_in(probe: Probe) -> ColumnElement[bool]:
         routes.append(
             c.k_codes.op("&&")(cast(literal(probe.k_codes, c.k_codes.type), c.k_codes.type))
         )
-    return or_(*routes)
+    return or_(*routes) if routes else None
 
 
 def _shared(values: ColumnElement[Any], others: Sequence[str]) -> ColumnElement[int]:
@@ -182,25 +189,27 @@ def _jaccard(shared: Any, size: Any, other: int) -> ColumnElement[float]:
 async def similar_to(
     reader: Reader, viewer: Principal, probe: Probe, *, first: int
 ) -> list[Similar]:
-    """Best first; ties by id. One statement.
+    """Best first; ties by id. One statement, or two when the text route can matter."""
+    strong = _routes_in(probe, text=False)
+    if strong is not None:
+        found = await _ranked(reader, viewer, probe, strong, first=first)
+        if not probe.terms or (len(found) == first and found[-1].score >= TEXT_ONLY_BELOW):
+            return found
+    every = _routes_in(probe, text=True)
+    return [] if every is None else await _ranked(reader, viewer, probe, every, first=first)
 
-    The CTE scores every process found by a route with C-level tsvector functions only
-    (MATERIALIZED: once per row, whatever join the planner picks); the set intersections
-    shown to the client are computed for the ``first`` best alone.
+
+async def _ranked(
+    reader: Reader, viewer: Principal, probe: Probe, routes: ColumnElement[bool], *, first: int
+) -> list[Similar]:
+    """The ``first`` best of the processes found by ``routes``.
+
+    The CTE scores every process found with C-level tsvector functions only (MATERIALIZED:
+    once per row, whatever join the planner picks); the set intersections shown to the
+    client are computed for the ``first`` best alone.
     """
-    codes = classification_codes(P)
-    systems = it_system_codes(P)
     term_hits = func.length(P.c.search) - func.length(
         func.ts_delete(P.c.search, _array(probe.terms))
-    )
-    in_probe = PIS.c.it_system_code.in_(probe.it_systems) if probe.it_systems else false()
-    its = (
-        select(
-            func.count().label("size"),
-            func.count().filter(in_probe).label("shared"),
-        )
-        .where(PIS.c.process_id == P.c.id)
-        .lateral("its")
     )
     parts = (
         select(
@@ -208,13 +217,13 @@ async def similar_to(
             term_hits.label("term_hits"),
             _shared(P.c.title_trigrams, probe.trigrams).label("title_shared"),
             func.cardinality(P.c.title_trigrams).label("title_size"),
-            _shared(codes, probe.codes).label("code_shared"),
-            func.cardinality(codes).label("code_size"),
-            its.c.shared.label("system_shared"),
-            its.c.size.label("system_size"),
+            _shared(R.c.codes, probe.codes).label("code_shared"),
+            func.cardinality(R.c.codes).label("code_size"),
+            _shared(R.c.it_systems, probe.it_systems).label("system_shared"),
+            func.cardinality(R.c.it_systems).label("system_size"),
         )
-        .select_from(P.join(its, true()))
-        .where(_routes_in(probe), P.c.id != probe.id, readable_processes(viewer))
+        .select_from(P.join(R, R.c.id == P.c.id))
+        .where(routes, P.c.id != probe.id, readable_processes(viewer))
         .cte("parts")
         .prefix_with("MATERIALIZED")
     )
@@ -252,17 +261,19 @@ async def similar_to(
                 _array(probe.terms),
                 type_=TEXT_ARRAY,
             ).label("_terms"),
-            func.array_intersection(codes, _array(probe.codes), type_=TEXT_ARRAY).label("_codes"),
-            func.array_intersection(systems, _array(probe.it_systems), type_=TEXT_ARRAY).label(
-                "_it_systems"
+            func.array_intersection(R.c.codes, _array(probe.codes), type_=TEXT_ARRAY).label(
+                "_codes"
             ),
+            func.array_intersection(
+                R.c.it_systems, _array(probe.it_systems), type_=TEXT_ARRAY
+            ).label("_it_systems"),
             r.text.label("_text"),
             r.title.label("_title"),
             r.code_part.label("_code_part"),
             r.system_part.label("_system_part"),
             r.score.label("_score"),
         )
-        .select_from(P.join(ranked, r.similar_id == P.c.id))
+        .select_from(P.join(ranked, r.similar_id == P.c.id).join(R, R.c.id == P.c.id))
         .order_by(r.score.desc(), P.c.id)
     )
     return [

@@ -35,6 +35,7 @@ from reusegraph.store.models import (
     BenefitRecord,
     FrameworkAgreement,
     Process,
+    ProcessRollup,
     Vendor,
     agreement_party,
     agreement_vendor,
@@ -46,6 +47,7 @@ from reusegraph.store.visibility import readable_processes
 
 V = Vendor.__table__
 P = Process.__table__
+R = ProcessRollup.__table__
 B = BenefitRecord.__table__
 AV = agreement_vendor
 AP = agreement_party
@@ -219,20 +221,36 @@ HoursKey = tuple[uuid.UUID, ProcessQuery, date | None, date | None]
 async def delivered_hours(
     reader: Reader, viewer: Principal, keys: Sequence[HoursKey]
 ) -> dict[HoursKey, float]:
-    """Realised (MEASURED) hours of the matching readable processes, per vendor."""
+    """Realised (MEASURED) hours of the matching readable processes, per vendor.
+
+    Over all months the per-process rollups have the sums (``process_rollup``); a period
+    needs the benefit records themselves.
+    """
     found: dict[HoursKey, float] = {}
     for (query, start, end), vendor_ids in _by_query(keys).items():
-        where = [P.c.vendor_id.in_(vendor_ids), B.c.kind == BenefitKind.MEASURED]
-        if start is not None:
-            where.append(B.c.period >= start)
-        if end is not None:
-            where.append(B.c.period <= end)
-        statement = (
-            select(P.c.vendor_id, func.sum(B.c.hours_saved))
-            .select_from(P.join(B, B.c.process_id == P.c.id))
-            .where(*where, *process_conditions(viewer, query))
-            .group_by(P.c.vendor_id)
-        )
+        if start is None and end is None:
+            statement = (
+                select(P.c.vendor_id, func.sum(R.c.realised_hours))
+                .select_from(P.join(R, R.c.id == P.c.id))
+                .where(
+                    P.c.vendor_id.in_(vendor_ids),
+                    R.c.measured_records > 0,
+                    *process_conditions(viewer, query),
+                )
+                .group_by(P.c.vendor_id)
+            )
+        else:
+            where = [P.c.vendor_id.in_(vendor_ids), B.c.kind == BenefitKind.MEASURED]
+            if start is not None:
+                where.append(B.c.period >= start)
+            if end is not None:
+                where.append(B.c.period <= end)
+            statement = (
+                select(P.c.vendor_id, func.sum(B.c.hours_saved))
+                .select_from(P.join(B, B.c.process_id == P.c.id))
+                .where(*where, *process_conditions(viewer, query))
+                .group_by(P.c.vendor_id)
+            )
         for vendor_id, hours in (await reader.execute(statement)).all():
             found[(vendor_id, query, start, end)] = float(hours)
     return found

@@ -83,7 +83,12 @@ async def load_demo(db: Database, *, progress: Progress | None = None) -> DemoSu
     """Load facts + filler into an empty database; ValueError if it already has data."""
     if await has_data(db):
         raise ValueError("the database already has data: the demo loads into an empty one only")
-    return await _load(db, demo_chunks(), progress, atomic=True)
+    summary = await _load(db, demo_chunks(), progress, atomic=True)
+    # Until autovacuum gets to them the planner guesses the sizes of the tables just filled
+    # (measured: the reuse leaderboard's plan 16x slower without statistics).
+    async with db.engine.begin() as conn:
+        await conn.execute(text("ANALYZE"))
+    return summary
 
 
 async def load_rows(
@@ -152,4 +157,9 @@ async def _load(
 
 
 def _statement(table: Table, *, shared: bool) -> Any:
-    return pg_insert(table).on_conflict_do_nothing() if shared else insert(table)
+    """Multi-row INSERTs: the change-log and rollup triggers are per statement, and a plain
+    executemany is one statement per row (measured: demo load 3.8 s without the rollup
+    triggers, 29.6 s with them one row at a time). RETURNING makes SQLAlchemy send
+    ``insertmanyvalues`` batches, split to stay under PostgreSQL's parameter limit."""
+    statement = pg_insert(table).on_conflict_do_nothing() if shared else insert(table)
+    return statement.returning(*table.primary_key.columns)

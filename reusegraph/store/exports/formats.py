@@ -56,26 +56,60 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC) if moment.tzinfo else moment
 
 
-def _csv_cell(column: Column, value: Any) -> str:
-    value = _labelled(column, value)
-    if value is None:
-        return ""
-    if column.kind is Kind.LIST:
-        text = "\n".join(str(v) for v in value)
-    elif column.kind is Kind.BOOLEAN:
-        return "true" if value else "false"
-    elif column.kind is Kind.DATETIME:
-        return _utc(value).isoformat()
-    elif column.kind is Kind.DATE:
-        return str(value.isoformat())
-    elif column.kind is Kind.DECIMAL:
-        return f"{Decimal(value):f}"
-    elif column.kind is Kind.INTEGER:
-        return str(int(value))
-    else:
-        text = str(value)
+def _text_cell(text: str) -> str:
     # A spreadsheet would run "=..." as a formula: text cells never start like one.
     return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+_FORMULA = frozenset(_FORMULA_START)
+
+
+def _text(values: Sequence[Any]) -> list[str]:
+    return ["" if v is None else "'" + t if (t := str(v))[:1] in _FORMULA else t for v in values]
+
+
+def _list(values: Sequence[Any]) -> list[str]:
+    return _text([None if v is None else "\n".join(map(str, v)) for v in values])
+
+
+def _datetime(values: Sequence[Any]) -> list[str]:
+    return ["" if v is None else _utc(v).isoformat() for v in values]
+
+
+def _date(values: Sequence[Any]) -> list[str]:
+    return ["" if v is None else str(v.isoformat()) for v in values]
+
+
+def _boolean(values: Sequence[Any]) -> list[str]:
+    return ["" if v is None else "true" if v else "false" for v in values]
+
+
+def _decimal(values: Sequence[Any]) -> list[str]:
+    return ["" if v is None else f"{Decimal(v):f}" for v in values]
+
+
+def _integer(values: Sequence[Any]) -> list[str]:
+    return ["" if v is None else str(int(v)) for v in values]
+
+
+_CSV_KINDS: dict[Kind, Callable[[Sequence[Any]], list[str]]] = {
+    Kind.TEXT: _text,
+    Kind.LIST: _list,
+    Kind.DATETIME: _datetime,
+    Kind.DATE: _date,
+    Kind.BOOLEAN: _boolean,
+    Kind.DECIMAL: _decimal,
+    Kind.INTEGER: _integer,
+}
+
+
+def _csv_column(column: Column, values: Sequence[Any]) -> list[str]:
+    """One column's cells for a batch. A batch is encoded a column at a time, one
+    comprehension per kind: an export of 100 000 processes has seven million cells, and a
+    function call per cell was most of its time."""
+    if column.labels is not None:
+        values = [_labelled(column, v) for v in values]
+    return _CSV_KINDS[column.kind](values)
 
 
 async def _csv(batches: Batches) -> AsyncIterator[bytes]:
@@ -86,9 +120,9 @@ async def _csv(batches: Batches) -> AsyncIterator[bytes]:
     async for rows in batches:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows(
-            [_csv_cell(c, v) for c, v in zip(COLUMNS, row, strict=True)] for row in rows
-        )
+        columns = zip(*rows, strict=True)
+        cells = [_csv_column(c, v) for c, v in zip(COLUMNS, columns, strict=True)] if rows else []
+        writer.writerows(zip(*cells, strict=True))
         yield buffer.getvalue().encode()
 
 

@@ -31,6 +31,7 @@ from reusegraph.store.models.processes import (
     process_umbrella,
 )
 from reusegraph.store.models.reuse import ReuseLink
+from reusegraph.store.models.rollups import ProcessRollup
 from reusegraph.store.models.sources import Source, source_owner
 from reusegraph.store.models.vendors import Vendor
 
@@ -48,6 +49,7 @@ __all__ = [
     "Process",
     "ProcessAttachment",
     "ProcessLink",
+    "ProcessRollup",
     "ReuseLink",
     "Source",
     "Technology",
