@@ -234,3 +234,28 @@ async def test_a_public_process_made_internal_is_withdrawn_from_outside_mirrors(
     upserts, tombstones, _ = await drain(t, None, municipality=A, since=cursor)
     assert upserts == {}
     assert tombstones == {str(public)}, "only the once-public process, never the always-hidden"
+
+
+async def test_a_process_that_moves_is_withdrawn_from_its_old_municipalitys_feed(
+    t: Tenants,
+) -> None:
+    """A merger moves a process: a mirror of the old municipality's feed must drop it."""
+    _, _, cursor_a = await drain(t, None, municipality=A)
+    _, _, cursor_all = await drain(t, None)
+    moving = t.processes[(A, "PUBLIC")]
+    async with t.db.session(None) as session:
+        await session.execute(
+            text("UPDATE process SET municipality_code = :to WHERE id = :id"),
+            {"to": B, "id": moving},
+        )
+
+    old_home = await feed(t, None, since=cursor_a, municipality=A)
+    assert old_home["upserts"] == []
+    assert old_home["tombstones"] == [{"id": str(moving), "municipality": A}]
+    new_home = await drain(t, None, municipality=B)
+    assert str(moving) in new_home[0]
+
+    # Unfiltered, the page holds the process once: an upsert naming its new municipality.
+    everything = await feed(t, None, since=cursor_all)
+    assert everything["tombstones"] == []
+    assert [(r["id"], r["municipality"]) for r in everything["upserts"]] == [(str(moving), B)]

@@ -17,15 +17,13 @@ from reusegraph.federation.sync import RunResult, SyncEngine, SyncOptions
 from reusegraph.store.engine import Database
 from tests.support import builders as b
 from tests.support.faulty_remote import FaultyRemote
-from tests.support.http import serving
 from tests.support.issuer import LocalIssuer
 from tests.support.remotes import (
     RemoteRegistry,
     mirrored,
-    prepare_gateway,
+    proxied_remote,
     published,
     register,
-    remote_registry,
     source_row,
 )
 from tests.support.tenants import A, B
@@ -52,22 +50,11 @@ async def setup(
     empty_db: Database,
     monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[Setup]:
-    async with remote_registry(pg_server, migrated_template, local_issuer) as remote:
-        proxy = FaultyRemote(remote.endpoint)
-        async with serving(proxy) as base:  # type: ignore[arg-type]
-            await prepare_gateway(empty_db)
-            monkeypatch.setenv("REMOTE_A_TOKEN", remote.token())
-            endpoint = f"{base}/graphql"
-            await register(
-                empty_db,
-                "remote-a",
-                endpoint,
-                auth="bearer",
-                secret_ref="env:REMOTE_A_TOKEN",
-                page_size=2,
-            )
-            await remote.add(*(b.process(A, title=f"Proces {n}") for n in range(5)))
-            yield Setup(empty_db, remote, proxy, endpoint, local_issuer)
+    async with proxied_remote(
+        pg_server, migrated_template, local_issuer, empty_db, monkeypatch, page_size=2
+    ) as proxied:
+        await proxied.remote.add(*(b.process(A, title=f"Proces {n}") for n in range(5)))
+        yield Setup(empty_db, proxied.remote, proxied.proxy, proxied.endpoint, local_issuer)
 
 
 async def run(db: Database, code: str = "remote-a", **kwargs: object) -> RunResult:

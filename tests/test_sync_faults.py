@@ -15,15 +15,14 @@ from reusegraph.federation.sync import RunResult, SyncEngine, SyncOptions
 from reusegraph.store.engine import Database
 from tests.support import builders as b
 from tests.support.faulty_remote import FaultyRemote
-from tests.support.http import GraphQLClient, free_port, serving
+from tests.support.http import GraphQLClient, free_port
 from tests.support.issuer import LocalIssuer
 from tests.support.remotes import (
     RemoteRegistry,
     mirrored,
-    prepare_gateway,
+    proxied_remote,
     published,
     register,
-    remote_registry,
     source_row,
 )
 from tests.support.tenants import A
@@ -68,29 +67,24 @@ async def setup(
     api: GraphQLClient,
     monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[Setup]:
-    async with remote_registry(pg_server, migrated_template, local_issuer) as remote:
-        proxy = FaultyRemote(remote.endpoint)
-        async with serving(proxy) as base:  # type: ignore[arg-type]
-            await prepare_gateway(empty_db)
-            monkeypatch.setenv("REMOTE_A_TOKEN", remote.token())
-            endpoint = f"{base}/graphql"
-            await register(
-                empty_db,
-                "remote-a",
-                endpoint,
-                auth="bearer",
-                secret_ref="env:REMOTE_A_TOKEN",
-                page_size=2,
-                timeout_seconds=1,
-            )
-            rows = [b.process(A, title=f"Proces {n}", minutes_per_run=n + 0.5) for n in range(5)]
-            await remote.add(
-                *rows,
-                process_it_system=[{"process_id": rows[0]["id"], "it_system_code": "sofie"}],
-                benefit_record=[b.benefit(rows[0]["id"], date(2026, 1, 1), 12.5)],
-                reuse_link=[b.reuse(rows[1]["id"], rows[0]["id"])],
-            )
-            yield Setup(empty_db, api, remote, proxy, endpoint)
+    async with proxied_remote(
+        pg_server,
+        migrated_template,
+        local_issuer,
+        empty_db,
+        monkeypatch,
+        page_size=2,
+        timeout_seconds=1,
+    ) as proxied:
+        remote = proxied.remote
+        rows = [b.process(A, title=f"Proces {n}", minutes_per_run=n + 0.5) for n in range(5)]
+        await remote.add(
+            *rows,
+            process_it_system=[{"process_id": rows[0]["id"], "it_system_code": "sofie"}],
+            benefit_record=[b.benefit(rows[0]["id"], date(2026, 1, 1), 12.5)],
+            reuse_link=[b.reuse(rows[1]["id"], rows[0]["id"])],
+        )
+        yield Setup(empty_db, api, remote, proxied.proxy, proxied.endpoint)
 
 
 async def change_the_remote(remote: RemoteRegistry) -> None:

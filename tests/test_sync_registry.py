@@ -16,6 +16,7 @@ from reusegraph.api.app import create_app
 from reusegraph.api.settings import Settings
 from reusegraph.federation.backoff import Backoff
 from reusegraph.federation.sync import SyncEngine, SyncOptions
+from reusegraph.store import sync_state
 from reusegraph.store.engine import Database
 from tests.conftest import url_of
 from tests.support import builders as b
@@ -96,7 +97,7 @@ async def gateway(
 ) -> AsyncIterator[Gateway]:
     await prepare_gateway(empty_db)
     monkeypatch.setenv("REMOTE_A_TOKEN", remote.token())
-    settings = Settings(issuers=issuer_entry(local_issuer, admin=True))
+    settings = Settings(issuers=issuer_entry(local_issuer, admin=True), sync_check_seconds=0)
     async with (
         serving(create_app(settings, url_of(empty_db))) as base,
         httpx.AsyncClient(base_url=base, timeout=30) as http,
@@ -232,6 +233,60 @@ async def test_the_sources_query_shows_how_each_sync_went(
     assert 0 <= after["lagSeconds"] < 60
 
 
+async def test_the_server_syncs_a_source_when_its_schedule_says_so(
+    empty_db: Database,
+    local_issuer: LocalIssuer,
+    remote: RemoteRegistry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await prepare_gateway(empty_db)
+    monkeypatch.setenv("REMOTE_A_TOKEN", remote.token())
+    await remote.add(b.process(A, title="Fakturaer for lægeerklæringer"))
+    await register(
+        empty_db,
+        "remote-a",
+        remote.endpoint,
+        auth="bearer",
+        secret_ref="env:REMOTE_A_TOKEN",
+        schedule="every 15m",
+    )
+    await register(empty_db, "unscheduled", remote.endpoint, owners=(B,))
+    settings = Settings(issuers=issuer_entry(local_issuer), sync_check_seconds=1)
+    async with (
+        serving(create_app(settings, url_of(empty_db))) as base,
+        httpx.AsyncClient(base_url=base, timeout=30) as http,
+    ):
+        for _ in range(100):
+            body = (await http.post("/graphql", json={"query": SOURCES})).json()
+            found = {s["code"]: s for s in body["data"]["sources"]}
+            if found["remote-a"]["lastOutcome"] is not None:
+                break
+            await asyncio.sleep(0.1)
+    assert found["remote-a"]["lastOutcome"] == "ok"
+    assert found["remote-a"]["recordCount"] == 1
+    assert found["unscheduled"]["lastOutcome"] is None
+    assert await mirrored(empty_db, "remote-a") != {}
+
+
+async def test_running_means_a_replica_holds_the_sync_now_not_that_a_run_never_finished(
+    gateway: Gateway, remote: RemoteRegistry
+) -> None:
+    await register(
+        gateway.db, "remote-a", remote.endpoint, auth="bearer", secret_ref="env:REMOTE_A_TOKEN"
+    )
+    # A run that died after it started: it never wrote its finish, and its lock died with it.
+    await sync_state.mark_started(gateway.db, "remote-a")
+    [crashed] = (await gateway.call(None, SOURCES))["data"]["sources"]
+    assert crashed["running"] is False
+
+    async with sync_state.claimed(gateway.db, "remote-a") as mine:
+        assert mine
+        [live] = (await gateway.call(None, SOURCES))["data"]["sources"]
+        assert live["running"] is True
+    [done] = (await gateway.call(None, SOURCES))["data"]["sources"]
+    assert done["running"] is False
+
+
 async def test_a_failing_source_keeps_its_data_and_answers_say_it_is_stale(
     gateway: Gateway, remote: RemoteRegistry
 ) -> None:
@@ -356,3 +411,23 @@ async def test_the_cli_adds_lists_syncs_and_removes_a_source(
     async with gateway.db.engine.connect() as conn:
         left = await conn.execute(text("SELECT count(*) FROM source WHERE code = 'remote-a'"))
     assert left.scalar() == 0
+
+
+async def test_a_process_that_moves_away_on_the_remote_leaves_the_mirror(
+    gateway: Gateway, remote: RemoteRegistry
+) -> None:
+    staying, moving = b.process(A, title="Bliver"), b.process(A, title="Flytter")
+    await remote.add(staying, moving)
+    await register(
+        gateway.db, "remote-a", remote.endpoint, auth="bearer", secret_ref="env:REMOTE_A_TOKEN"
+    )
+    assert await gateway.sync() == "ok"
+    assert set(await mirrored(gateway.db, "remote-a")) == {str(staying["id"]), str(moving["id"])}
+
+    await remote.execute(
+        "UPDATE process SET municipality_code = :to, updated_at = now() WHERE id = :id",
+        to=B,
+        id=moving["id"],
+    )
+    assert await gateway.sync() == "ok"
+    assert set(await mirrored(gateway.db, "remote-a")) == {str(staying["id"])}

@@ -13,10 +13,12 @@ from starlette.routing import Route
 from reusegraph.api.exports import ProcessExport
 from reusegraph.api.graphql import GraphQLEndpoint
 from reusegraph.api.health import healthz, readyz
+from reusegraph.api.heap import freeze_startup_heap
 from reusegraph.api.login import BrowserSessions, LoginRoutes
 from reusegraph.api.security import build_authenticator, identity_client
 from reusegraph.api.settings import Settings
 from reusegraph.api.sync_webhook import SourceSyncWebhook
+from reusegraph.federation.scheduler import SyncScheduler
 from reusegraph.federation.sync import SyncEngine
 from reusegraph.schema import build_schema
 from reusegraph.store.engine import Database
@@ -38,6 +40,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
     authenticator, issuers, keys = build_authenticator(settings, db, client, sessions.token)
     login = LoginRoutes(issuers, sessions, settings.public_url)
     sync_engine = SyncEngine(db)
+    scheduler = SyncScheduler(sync_engine, settings.sync_check_seconds)
     graphql = GraphQLEndpoint(
         schema,
         db,
@@ -52,9 +55,12 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         current = await current_revision(db.engine)
         if current != head_revision():
             raise SchemaBehind(current, head_revision())
+        scheduler.start()
+        freeze_startup_heap()
         try:
             yield
         finally:
+            await scheduler.stop()
             await sync_engine.aclose()
             await client.aclose()
             await db.dispose()

@@ -56,6 +56,8 @@ class Settings:
     """REUSEGRAPH_PRODUCTION: refuse development conveniences (dev mode, demo data)."""
     dev_mode: bool = False
     """REUSEGRAPH_DEV_MODE: trust the local issuer of `reusegraph dev-token`; never production."""
+    sync_check_seconds: int = 60
+    """REUSEGRAPH_SYNC_CHECK_SECONDS: how often to sync the sources due by schedule (0: off)."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> "Settings":

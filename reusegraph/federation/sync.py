@@ -17,6 +17,7 @@ from functools import partial
 from typing import Any
 
 import httpx
+from sqlalchemy.exc import SQLAlchemyError
 
 from reusegraph.federation import os2autoproces_source as os2
 from reusegraph.federation.backoff import Backoff, retrying
@@ -39,6 +40,8 @@ from reusegraph.store.source_writes import parse_schedule
 from reusegraph.store.sync_writes import PageOutcome
 
 log = logging.getLogger("reusegraph.sync")
+STATISTICS_CHECK_ROWS = 500
+"""Rows written between two looks at whether the planner's statistics fell behind."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,9 @@ class SyncEngine:
         )
         self._slots = asyncio.Semaphore(self.options.concurrency)
         self._background: dict[str, asyncio.Task[RunResult]] = {}
+        self._written = 0
+        self._next_statistics_check = STATISTICS_CHECK_ROWS
+        self._analyzing = False
 
     async def aclose(self) -> None:
         for task in list(self._background.values()):
@@ -285,6 +291,7 @@ class SyncEngine:
             outcome.deleted += await sync_writes.delete_unseen(session, source.code, scan.started)
             await sync_state.save_page(session, source.code, None, outcome)
         self._progress(result, outcome)
+        await self._keep_statistics(outcome.upserted)
 
     async def _write(
         self,
@@ -304,6 +311,28 @@ class SyncEngine:
             await sync_state.save_page(session, source.code, cursor, outcome)
         if count:
             self._progress(result, outcome)
+        await self._keep_statistics(outcome.upserted)
+
+    async def _keep_statistics(self, written: int) -> None:
+        """ANALYZE when the mirror has outgrown what the planner knows (doubling steps).
+
+        A first sync into an empty gateway otherwise runs on plans made for empty
+        tables until autovacuum gets round to them (``sync_writes.statistics_stale``).
+        """
+        self._written += written
+        if self._written < self._next_statistics_check or self._analyzing:
+            return
+        self._next_statistics_check = self._written + STATISTICS_CHECK_ROWS
+        self._analyzing = True
+        try:
+            async with self.db.engine.connect() as connection:
+                if await sync_writes.statistics_stale(connection):
+                    await sync_writes.refresh_statistics(connection)
+                await connection.commit()
+        except SQLAlchemyError as error:
+            log.warning("could not refresh the planner's statistics: %s", error)
+        finally:
+            self._analyzing = False
 
     def _progress(self, result: RunResult, outcome: PageOutcome) -> None:
         result.add(outcome)

@@ -30,6 +30,7 @@ from reusegraph.schema.enums import (
     Visibility,
 )
 from reusegraph.schema.filters import check_municipality_code
+from reusegraph.schema.processes import RECORD_FIELDS
 from reusegraph.store import changes as store
 from reusegraph.store.enums import ASSESSMENT_FIELDS
 
@@ -282,52 +283,11 @@ def _benefit(row: Any) -> FeedBenefit:
 
 
 _PLAIN = (
-    "title",
-    "summary",
-    "description",
-    "process_challenges",
-    "solution_requests",
-    "automation_description",
-    "technical_implementation_notes",
-    "organizational_implementation_notes",
-    "status_text",
-    "rating_comment",
-    "time_spend_comment",
-    "search_words",
-    "department",
-    "domains",
-    "kle",
-    "form",
-    "kla",
-    "k_codes",
-    "kl_id",
-    "sep_mep",
-    "legal_clause",
-    "legal_clause_last_verified",
-    "phase",
-    "status",
-    "visibility",
-    "type",
-    "run_period",
-    "runs_per_year",
-    "employees_doing_process",
-    "automation_percentage",
-    "targets_citizens",
-    "targets_companies",
+    *RECORD_FIELDS,
     *ASSESSMENT_FIELDS,
     "rating",
-    "put_into_operation",
-    "decommissioned",
-    "code_repository_url",
     "contact_name",
     "contact_email",
     "other_contact_email",
-    "internal_notes",
     "esdh_reference",
-    "reporter",
-    "owner",
-    "co_editors",
-    "extras",
-    "created_at",
-    "updated_at",
 )

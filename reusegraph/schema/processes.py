@@ -287,7 +287,7 @@ def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-_PLAIN = (
+RECORD_FIELDS = (
     "title",
     "summary",
     "description",
@@ -327,11 +327,9 @@ _PLAIN = (
     "reporter",
     "owner",
     "co_editors",
-    "source_id",
-    "source_url",
-    "synced_at",
     "extras",
     "created_at",
     "updated_at",
-    "version",
 )
+"""Columns that a Process and a feed record (``schema/changes.py``) both take as they are."""
+_PLAIN = (*RECORD_FIELDS, "source_id", "source_url", "synced_at", "version")

@@ -41,7 +41,10 @@ class Source:
     last_error: str | None
     record_count: int
     stale: bool = strawberry.field(description="True when the data is older than allowed.")
-    running: bool = strawberry.field(description="A sync run has started and not finished.")
+    running: bool = strawberry.field(
+        description="A replica is syncing this source now (it holds the source's sync lock; a"
+        " run that crashed is not running)."
+    )
     lag_seconds: float | None = strawberry.field(
         description="Seconds since a sync last caught up with the remote (null: hosted, never)."
     )
@@ -83,11 +86,7 @@ class Source:
             last_error=row.last_error,
             record_count=row.record_count,
             stale=is_stale(row),
-            running=row.last_sync_started_at is not None
-            and (
-                row.last_sync_finished_at is None
-                or row.last_sync_started_at > row.last_sync_finished_at
-            ),
+            running=row.running,
             lag_seconds=lag_seconds(row),
             last_run=SyncCounts(
                 upserts=row.last_run_upserts,

@@ -9,6 +9,8 @@ still running (the snapshot's ``xmin``): nothing can appear behind them any more
 Visibility is the viewer's: for members of the owning municipality (the usual reader
 of a feed: the owner's own sync client), a process they may not read (deleted, or made
 PERSONAL) comes out as a tombstone, so a mirror drops what it should no longer show.
+A process that moved to another municipality is a tombstone in its old municipality's
+feed (migration 0007), and an upsert naming its new municipality in an unfiltered one.
 Other callers get tombstones only for records that were public at some time (a mirror
 may hold those); of a record they never could read they learn nothing.
 """
@@ -114,12 +116,15 @@ async def changes(
     entries = entries[:first]
     if not entries:
         return FeedPage([], [], since, False)
-    live = [e.process_id for e in entries if not e.deleted]
-    found = await _processes(reader, viewer, live)
+    live = {e.process_id for e in entries if not e.deleted}
+    found = await _processes(reader, viewer, list(live))
     upserts: list[FeedProcess] = []
     tombstones: list[FeedTombstone] = []
     for entry in entries:
-        record = found.get(entry.process_id)
+        if entry.deleted and entry.process_id in live:
+            # It left another municipality for this page's live entry: that one says it all.
+            continue
+        record = None if entry.deleted else found.get(entry.process_id)
         if record is None:
             if not (entry.was_public or viewer.is_member_of(entry.municipality_code)):
                 # Outsiders learn nothing of a record they never could read, not even

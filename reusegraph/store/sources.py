@@ -11,6 +11,7 @@ from sqlalchemy.engine import Row
 from reusegraph.store.engine import Reader
 from reusegraph.store.enums import SourceKind
 from reusegraph.store.models import Source, source_owner
+from reusegraph.store.sync_state import is_running
 
 S = Source.__table__
 SO = source_owner
@@ -35,12 +36,15 @@ def lag_seconds(row: Row[Any], now: datetime | None = None) -> float | None:
     return max(0.0, ((now or datetime.now(UTC)) - since).total_seconds())
 
 
+SOURCE_ROW = select(S, is_running(S.c.code).label("running"))
+
+
 async def all_sources(reader: Reader) -> list[Row[Any]]:
-    return list((await reader.execute(select(S).order_by(S.c.code))).all())
+    return list((await reader.execute(SOURCE_ROW.order_by(S.c.code))).all())
 
 
 async def sources_by_code(reader: Reader, codes: Sequence[str]) -> dict[str, Row[Any]]:
-    rows = (await reader.execute(select(S).where(S.c.code.in_(codes)))).all()
+    rows = (await reader.execute(SOURCE_ROW.where(S.c.code.in_(codes)))).all()
     return {row.code: row for row in rows}
 
 

@@ -11,7 +11,18 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    column,
+    exists,
+    func,
+    select,
+    table,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import OID
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +39,35 @@ LOCK_SPACE = 0x52470001
 """First key of the two-key advisory lock; the second is a hash of the source code."""
 MIRRORED = (SourceKind.GRAPHQL.value, SourceKind.OS2AUTOPROCES.value)
 SYSTEM = Principal(issuer="reusegraph", subject="sync")
+PG_LOCKS = table(
+    "pg_locks",
+    column("locktype"),
+    column("database"),
+    column("classid"),
+    column("objid"),
+    column("objsubid"),
+    column("granted"),
+)
+PG_DATABASE = table("pg_database", column("oid"), column("datname"))
+
+
+def is_running(code: ColumnElement[str]) -> ColumnElement[bool]:
+    """Whether some replica holds the source's sync lock right now.
+
+    Timestamps cannot tell: a run that crashed never writes its finish. The lock dies with
+    the connection of the process that held it, so this is true exactly while a run lives.
+    """
+    this_database = select(PG_DATABASE.c.oid).where(
+        PG_DATABASE.c.datname == func.current_database()
+    )
+    return exists().where(
+        PG_LOCKS.c.locktype == "advisory",
+        PG_LOCKS.c.database == this_database.scalar_subquery(),
+        PG_LOCKS.c.classid == LOCK_SPACE,
+        PG_LOCKS.c.objid == func.hashtext(code).cast(OID),
+        PG_LOCKS.c.objsubid == 2,
+        PG_LOCKS.c.granted.is_(True),
+    )
 
 
 @asynccontextmanager

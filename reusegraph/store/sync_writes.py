@@ -12,11 +12,27 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, case, delete, func, or_, select, text, tuple_, update
+from sqlalchemy import (
+    Table,
+    Text,
+    bindparam,
+    case,
+    delete,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from reusegraph.store.mirror_children import replace_children
+from reusegraph.store.mirror_children import json_parameter, replace_children
 from reusegraph.store.mirror_records import (
     WRITABLE,
     MirrorRecord,
@@ -32,9 +48,28 @@ S = cast(Table, Source.__table__)
 _CONTENT = (*(n for n in WRITABLE if n not in ("created_at", "updated_at")), "source_url")
 
 
+_COLUMNS = ("id", *WRITABLE, "source_code", "source_id", "source_url", "synced_at")
+
+
 def _upsert_statement() -> Any:
-    """Insert, or update when the incoming copy is not older; the version moves on a change."""
-    inserting = pg_insert(P)
+    """Insert, or update when the incoming copy is not older; the version moves on a change.
+
+    The page travels as one JSON parameter that PostgreSQL unpacks into ``process`` rows
+    (``jsonb_populate_recordset``): a multi-row VALUES of 500 rows x 67 columns took
+    longer to parse and bind than to execute, and as much Python time again.
+    """
+    incoming = (
+        func.jsonb_populate_recordset(
+            literal_column("NULL::process"), sql_cast(bindparam("rows", type_=Text), JSONB)
+        )
+        .table_valued(*_COLUMNS)
+        .alias("incoming")
+    )
+    inserting = pg_insert(P).from_select(
+        [*_COLUMNS, "version"],
+        select(*(incoming.c[n] for n in _COLUMNS), literal(1)),
+        include_defaults=False,
+    )
     new = inserting.excluded
     changed = tuple_(*(P.c[n] for n in _CONTENT)).is_distinct_from(
         tuple_(*(new[n] for n in _CONTENT))
@@ -64,6 +99,19 @@ class PageOutcome:
     """Records of municipalities this source does not own (a shared listing): not ours."""
 
 
+_PAGE_SETTINGS = text("SELECT set_config('jit', 'off', true)")
+"""``SET LOCAL jit = off``: a page's statements run for milliseconds, but the row-security
+filters make their cost estimates large enough for JIT, which then spent 100 ms
+compiling each comparison of an incremental page.
+
+Hash and merge joins were off here too for a while: the rollup triggers then hash-joined
+a page's transition table (no statistics) to a full scan of ``process``, and a first
+sync of 100 000 processes took 89 s with them, 64 s without. The triggers probe by key
+themselves now (migration 0006), and turning them off no longer made a difference
+(64 and 66 s); see bench/results/2026-11-21-sync.md.
+"""
+
+
 async def apply_page(
     session: AsyncSession,
     source_code: str,
@@ -73,6 +121,7 @@ async def apply_page(
     *,
     synced_at: datetime,
 ) -> PageOutcome:
+    await session.execute(_PAGE_SETTINGS)
     outcome = PageOutcome()
     newest = _newest(records)
     gone = {t.source_id: t for t in tombstones}
@@ -84,24 +133,25 @@ async def apply_page(
             del newest[source_id]
         else:
             del gone[source_id]
-    storable: list[MirrorRecord] = []
+    storable: list[tuple[MirrorRecord, dict[str, Any]]] = []
     for record in newest.values():
         if record.municipality is not None and record.municipality not in owners:
             # Not ours; if it was (it moved to another municipality), our copy goes.
             outcome.foreign += 1
             gone[record.source_id] = Tombstone(record.source_id)
             continue
-        reason = check(record)
+        values = complete(record)
+        reason = check(record, values)
         if reason is not None:
             outcome.skipped.append((record.source_id, reason))
         else:
-            storable.append(record)
+            storable.append((record, values))
     if storable:
-        applied = await _upsert(session, source_code, storable, synced_at)
+        applied, fresh = await _upsert(session, source_code, storable, synced_at)
         outcome.upserted = len(applied)
         outcome.older = len(storable) - len(applied)
-        written = [r for r in storable if r.source_id in applied]
-        await replace_children(session, source_code, written, applied)
+        written = [r for r, _ in storable if r.source_id in applied]
+        await replace_children(session, source_code, written, applied, fresh)
     if gone:
         outcome.deleted = await _delete(session, source_code, list(gone.values()))
     await session.execute(
@@ -136,13 +186,25 @@ def _deleted_after(tombstone: Tombstone, record: MirrorRecord) -> bool:
 
 
 async def _upsert(
-    session: AsyncSession, source_code: str, records: Sequence[MirrorRecord], synced_at: datetime
-) -> dict[str, Any]:
-    """Returns source id -> process id of the records written (newer or equal to ours)."""
+    session: AsyncSession,
+    source_code: str,
+    storable: Sequence[tuple[MirrorRecord, dict[str, Any]]],
+    synced_at: datetime,
+) -> tuple[dict[str, Any], set[Any]]:
+    """Source id -> process id of the records written (newer or equal to ours), and the
+    ids of the processes that were not here before (so they have no child rows yet).
+    ``storable``: each record with its ``complete`` column values."""
+    records = [record for record, _ in storable]
     vendors = await _vendor_ids(session, records)
+    held = await session.execute(
+        select(P.c.id).where(
+            P.c.source_code == source_code,
+            P.c.source_id.in_([record.source_id for record in records]),
+        )
+    )
+    existing = set(held.scalars())
     rows = []
-    for record in records:
-        values = complete(record)
+    for record, values in storable:
         values["created_at"] = values["created_at"] or synced_at
         values["updated_at"] = values["updated_at"] or synced_at
         if record.vendor is not None:
@@ -150,18 +212,14 @@ async def _upsert(
             values["vendor_id"] = vendor_id
             if vendor_id is None:
                 values["extras"] = {**values["extras"], "vendor": _vendor_extra(record)}
-        rows.append(
-            {
-                **values,
-                "id": mirror_id(source_code, record.source_id),
-                "source_code": source_code,
-                "source_id": record.source_id,
-                "source_url": record.source_url,
-                "synced_at": synced_at,
-            }
-        )
-    # One statement, compiled once, sent as batched multi-row VALUES (insertmanyvalues).
-    applied = {row.source_id: row.id for row in await session.execute(_UPSERT, rows)}
+        values["id"] = mirror_id(source_code, record.source_id)
+        values["source_code"] = source_code
+        values["source_id"] = record.source_id
+        values["source_url"] = record.source_url
+        values["synced_at"] = synced_at
+        rows.append(values)
+    page = json_parameter(rows)
+    applied = {row.source_id: row.id for row in await session.execute(_UPSERT, {"rows": page})}
     older = [r.source_id for r in records if r.source_id not in applied]
     if older:
         # Still there at the remote: confirmed, though this copy was newer.
@@ -170,7 +228,7 @@ async def _upsert(
             .where(P.c.source_code == source_code, P.c.source_id.in_(older))
             .values(synced_at=synced_at)
         )
-    return applied
+    return applied, set(applied.values()) - existing
 
 
 async def _vendor_ids(session: AsyncSession, records: Sequence[MirrorRecord]) -> dict[str, Any]:
@@ -248,3 +306,60 @@ async def seen_since(session: AsyncSession, source_code: str, moment: datetime) 
 async def count_records(session: AsyncSession, source_code: str) -> int:
     statement = select(func.count()).select_from(P).where(P.c.source_code == source_code)
     return int((await session.execute(statement)).scalar_one())
+
+
+# Whose statistics the plans of a sync page's statements and triggers depend on: the
+# foreign-key checks (process), the change log and the rollup triggers (the benefit
+# rollups' own tables too), the reuse links.
+# The big child tables are only ever reached by index, so sampling them is not worth it.
+PLANNED_TABLES = (
+    "process",
+    "process_change",
+    "process_rollup",
+    "reuse_link",
+    "pending_reuse",
+    "process_benefit_months",
+    "benefit_month_total",
+    "benefit_month_set",
+)
+
+
+async def statistics_stale(connection: AsyncConnection) -> bool:
+    """True once ``process`` has more changed rows than the planner believes it holds.
+
+    Plans are cached per connection for as long as it lives, and a plan made while
+    the table looked empty stays: the foreign-key check of every benefit row then
+    scanned a whole index of ``process`` (``ix_process_updated_at_id``, chosen on a tie
+    at zero rows), which made the first sync into an empty gateway quadratic. Measured
+    in bench/results/2026-11-21-sync.md.
+    """
+    found = (
+        await connection.execute(
+            text(
+                "SELECT c.reltuples, s.n_mod_since_analyze FROM pg_class c"
+                " JOIN pg_stat_user_tables s ON s.relid = c.oid"
+                " WHERE c.oid = to_regclass('process')"
+            )
+        )
+    ).first()
+    return found is not None and found.n_mod_since_analyze > max(found.reltuples, 0)
+
+
+async def refresh_statistics(connection: AsyncConnection) -> None:
+    """``ANALYZE`` those tables, which also makes every connection plan anew.
+
+    Needs the tables' owner (the login that ran the migrations); for anyone else
+    PostgreSQL skips them with a warning and autovacuum catches up later.
+    """
+    present = await connection.execute(
+        text("SELECT t FROM unnest(CAST(:names AS text[])) AS t WHERE to_regclass(t) IS NOT NULL"),
+        {"names": list(PLANNED_TABLES)},
+    )
+    names = [name for name in present.scalars() if name in PLANNED_TABLES]
+    if names:
+        # A tenth of the usual sample (3 000 rows): the plans of a page need row counts
+        # and key spreads, not fine histograms, and the sample of ``process`` (a dozen
+        # text, array and tsvector columns) was most of the ANALYZE's several seconds.
+        # Autovacuum analyzes again at the full target once the sync has moved on.
+        await connection.execute(text("SELECT set_config('default_statistics_target', '10', true)"))
+        await connection.execute(text(f"ANALYZE {', '.join(names)}"))

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 
@@ -25,6 +26,7 @@ from reusegraph.store.mirror_records import WRITABLE
 from reusegraph.store.source_writes import SourceSpec, register_source
 from tests.conftest import url_of
 from tests.support import builders as b
+from tests.support.faulty_remote import FaultyRemote
 from tests.support.http import serving
 from tests.support.issuer import LocalIssuer
 from tests.support.postgres import cloned_database
@@ -69,6 +71,43 @@ async def remote_registry(
         app = create_app(Settings(issuers=issuer_entry(issuer)), url_of(db))
         async with serving(app) as base:
             yield RemoteRegistry(db, base, issuer)
+
+
+@dataclass
+class ProxiedRemote:
+    """A remote behind a proxy that can misbehave, registered as ``remote-a``."""
+
+    remote: RemoteRegistry
+    proxy: FaultyRemote
+    endpoint: str
+
+
+@asynccontextmanager
+async def proxied_remote(
+    server: URL,
+    template: str,
+    issuer: LocalIssuer,
+    gateway: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    **options: Any,
+) -> AsyncIterator[ProxiedRemote]:
+    """A remote registry, a ``FaultyRemote`` in front of it, and a gateway that mirrors A
+    from the proxy with a bearer token read from ``REMOTE_A_TOKEN``."""
+    async with remote_registry(server, template, issuer) as remote:
+        proxy = FaultyRemote(remote.endpoint)
+        async with serving(proxy) as base:  # type: ignore[arg-type]
+            await prepare_gateway(gateway)
+            monkeypatch.setenv("REMOTE_A_TOKEN", remote.token())
+            endpoint = f"{base}/graphql"
+            await register(
+                gateway,
+                "remote-a",
+                endpoint,
+                auth="bearer",
+                secret_ref="env:REMOTE_A_TOKEN",
+                **options,
+            )
+            yield ProxiedRemote(remote, proxy, endpoint)
 
 
 async def prepare_gateway(db: Database) -> None:

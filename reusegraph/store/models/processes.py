@@ -246,12 +246,14 @@ class ProcessAttachment(Base):
 
 
 class ProcessChange(Base):
-    """The change log behind the source contract's ``changes`` feed: one row per process.
+    """The change log behind the source contract's ``changes`` feed: one row per process
+    and municipality it has belonged to.
 
-    Triggers (migration 0004) keep it: an insert, a real update or a delete of a process,
-    and any change to its benefits, reuse links, links, IT systems or technologies, moves
-    the process's row to a new position ``(xid, seq)``. A delete leaves the row with
-    ``deleted`` set: the tombstone (hence no foreign key). ``xid`` is the writing
+    Triggers (migrations 0004, 0007) keep it: an insert, a real update or a delete of a
+    process, and any change to its benefits, reuse links, links, IT systems or
+    technologies, moves the process's live row to a new position ``(xid, seq)``. A delete
+    leaves the row with ``deleted`` set: the tombstone (hence no foreign key); a move to
+    another municipality leaves one under the old municipality. ``xid`` is the writing
     transaction, so the feed can hold back positions of transactions still running.
     """
 
@@ -262,7 +264,7 @@ class ProcessChange(Base):
     )
 
     process_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    municipality_code: Mapped[str] = mapped_column(String(7))
+    municipality_code: Mapped[str] = mapped_column(String(7), primary_key=True)
     xid: Mapped[int] = mapped_column(BigInteger)
     seq: Mapped[int] = mapped_column(BigInteger)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
