@@ -76,8 +76,12 @@ def _free_port() -> int:
         return port
 
 
-def test_serve_from_nothing_starts_postgres_loads_the_demo_and_answers(tmp_path: Path) -> None:
-    """The quick start: no DATABASE_URL, an empty data directory, one command."""
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_serve_from_nothing_starts_postgres_loads_the_demo_and_answers(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
+    """The quick start: no DATABASE_URL, an empty data directory, one command; stopped
+    with Ctrl-C or by a service manager (SIGTERM), it takes its PostgreSQL down too."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env |= {"REUSEGRAPH_DATA_DIR": str(tmp_path / "data"), "REUSEGRAPH_PORT": str(port)}
@@ -103,7 +107,7 @@ def test_serve_from_nothing_starts_postgres_loads_the_demo_and_answers(tmp_path:
                 time.sleep(0.1)
         assert response.json() == {"data": {"municipality": {"name": "Trondheim kommune"}}}
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         process.wait(timeout=60)
     assert process.returncode == 0
     assert not (tmp_path / "data" / "postgres" / "postmaster.pid").exists(), (

@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -89,6 +90,10 @@ def serve(settings: Settings, *, migrate: bool = False) -> None:
     os.environ["DATABASE_URL"] = database.url
     say(f"Ready in {time.monotonic() - started:.1f} s.")
     say(f"GraphiQL: http://{settings.host}:{settings.port}/graphql")
+    # uvicorn shuts down gracefully on SIGTERM and then raises the signal again with the
+    # handler it found; Python's default would end the process without its exit hooks,
+    # leaving the embedded PostgreSQL running (docker stop, systemctl stop).
+    signal.signal(signal.SIGTERM, _exit_quietly)
     uvicorn.run(
         "reusegraph.api.asgi:app_from_environ",
         factory=True,
@@ -98,3 +103,7 @@ def serve(settings: Settings, *, migrate: bool = False) -> None:
         log_config=None,
         access_log=False,
     )
+
+
+def _exit_quietly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
