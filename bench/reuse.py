@@ -32,6 +32,7 @@ import asyncpg
 from bench import machine
 from bench.dataset import FULL, QUICK, DatasetReport, ensure_dataset, say_stderr
 from bench.postgres import BenchServer, server_facts, start_server
+from bench.results_files import write_results
 from bench.reuse_report import write_markdown
 from bench.reuse_scenarios import SCENARIOS, Targets, find_targets
 from bench.servers import ROOT, start_uvicorn, stop, wait_ready
@@ -398,13 +399,9 @@ def run(options: Options) -> Path:
 
 
 def _write(results: dict[str, Any], options: Options) -> Path:
-    options.out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"{results['date']}-reuse{'-quick' if options.quick else ''}"
-    json_path = options.out_dir / f"{stem}.json"
-    json_path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    md_path = options.out_dir / f"{stem}.md"
-    md_path.write_text(write_markdown(results))
-    say(f"wrote {json_path} and {md_path.name}")
+    md_path = write_results(results, options.out_dir, stem, write_markdown)
+    say(f"wrote {md_path.with_suffix('.json')} and {md_path.name}")
     return md_path
 
 

@@ -14,7 +14,6 @@ happens. Only loopback is used.
 import argparse
 import asyncio
 import datetime as dt
-import json
 import os
 import sys
 import time
@@ -30,6 +29,7 @@ from bench.dataset import FULL, QUICK, DatasetReport, ensure_dataset, say_stderr
 from bench.measure import Sample, measure, summarize
 from bench.postgres import DEFAULT_DATA_DIR, BenchServer, server_facts, start_server
 from bench.report import write_markdown
+from bench.results_files import write_results
 from bench.scenarios import SCENARIOS, Scenario, Shape, first_difference, shape
 from bench.servers import ROOT, Server, start_uvicorn, stop, wait_ready
 from bench.wrk import ensure_wrk, run_wrk, wrk_version
@@ -286,13 +286,9 @@ def _scenario_result(
 
 
 def _write(results: dict[str, Any], options: Options) -> Path:
-    options.out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"{results['date']}-read{'-quick' if options.quick else ''}"
-    json_path = options.out_dir / f"{stem}.json"
-    json_path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    md_path = options.out_dir / f"{stem}.md"
-    md_path.write_text(write_markdown(results))
-    say(f"wrote {json_path} and {md_path.name}")
+    md_path = write_results(results, options.out_dir, stem, write_markdown)
+    say(f"wrote {md_path.with_suffix('.json')} and {md_path.name}")
     return md_path
 
 

@@ -17,7 +17,6 @@ is compared with the remote, municipality by municipality.
 import argparse
 import asyncio
 import datetime as dt
-import json
 import os
 import statistics
 import subprocess
@@ -32,6 +31,7 @@ import orjson
 from bench import machine
 from bench.dataset import say_stderr
 from bench.postgres import BenchServer, server_facts, start_server
+from bench.results_files import write_results
 from bench.servers import ROOT, Server, start_uvicorn, stop, wait_ready
 from bench.sync_gateway import (
     analyze,
@@ -330,12 +330,10 @@ def main(argv: list[str] | None = None) -> None:
         },
         **found,
     }
-    options.out.mkdir(parents=True, exist_ok=True)
     stem = f"{results['date']}-{options.name}{'-quick' if options.quick else ''}"
-    (options.out / f"{stem}.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
-    (options.out / f"{stem}.md").write_text(write_markdown(results))
-    say(f"wrote {options.out / stem}.json and .md")
-    print((options.out / f"{stem}.md").read_text())
+    md_path = write_results(results, options.out, stem, write_markdown)
+    say(f"wrote {md_path.with_suffix('.json')} and {md_path.name}")
+    print(md_path.read_text())
 
 
 if __name__ == "__main__":
