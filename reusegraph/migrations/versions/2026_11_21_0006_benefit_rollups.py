@@ -38,7 +38,10 @@ deltas and recompute the month sets of the (process, kind) pairs they touch, aft
 ``SELECT ... FOR UPDATE`` of those processes' rollup rows in id order; a process whose
 municipality or public-ness changes moves its contributions. Every join from the changed
 rows is a LATERAL probe by primary key, so a trigger costs the same in a bulk load whose
-tables have no statistics yet.
+tables have no statistics yet. The probes of ``process`` carry ``LIMIT 1`` (it is the
+primary key: one row at most) so the planner cannot flatten them into a join: a plan
+PL/pgSQL cached while the transition table held one row, reused for 10 000, scanned all
+of ``process`` per row that way (PostgreSQL 15; 9 s for one sync page).
 """
 
 from collections.abc import Sequence
@@ -100,7 +103,7 @@ def _keyed(changes: str) -> str:
              coalesce(b.public, {PUBLIC.format("p")}) AS pub
       FROM ({changes}) AS c
       LEFT JOIN LATERAL (SELECT p.municipality_code, p.visibility, p.type FROM process p
-                         WHERE p.id = c.process_id) AS p ON true
+                         WHERE p.id = c.process_id LIMIT 1) AS p ON true
       LEFT JOIN LATERAL (SELECT b.municipality_code, b.public FROM process_benefit_months b
                          WHERE b.process_id = c.process_id LIMIT 1) AS b ON true"""
 
@@ -118,7 +121,7 @@ def _recompute_sets(pairs: str) -> str:
         f" SELECT x.process_id, x.kind, p.municipality_code, {PUBLIC.format('p')}, m.months"
         f" FROM (SELECT DISTINCT process_id, kind FROM ({pairs}) AS y) AS x"
         " CROSS JOIN LATERAL (SELECT p.municipality_code, p.visibility, p.type FROM process p"
-        " WHERE p.id = x.process_id) AS p"
+        " WHERE p.id = x.process_id LIMIT 1) AS p"
         " CROSS JOIN LATERAL (SELECT array_agg(r.period ORDER BY r.period) AS months"
         " FROM benefit_record r WHERE r.process_id = x.process_id AND r.kind = x.kind) AS m"
         " WHERE m.months IS NOT NULL"
