@@ -76,3 +76,14 @@ def describe(root: Path) -> dict[str, Any]:
         "python": platform.python_version(),
         "git": git_revision(root),
     }
+
+
+def sentence(m: dict[str, Any]) -> str:
+    """The machine and its load as one line of a results page (``m``: ``describe`` plus the
+    load averages the run recorded before and after)."""
+    return (
+        f"{m['nproc']} CPUs ({m['cpu_model']}), {m['memory_gib']} GiB, Linux {m['kernel']};"
+        f" load average {m['load_average_before']} before, {m['load_average_after']} after."
+        f" Code: {m['git']['commit'][:12]}"
+        f"{' (uncommitted changes)' if m['git']['dirty'] else ''}."
+    )

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from bench import machine
+
 TARGET_MS = 100.0
 
 ROLLUPS_AND_INDEXES = (
@@ -109,10 +111,7 @@ def write_markdown(r: dict[str, Any]) -> str:
         "",
         f"Command: `{r['command']}` (wall time {r['wall_seconds']:.0f} s).",
         "",
-        f"Machine: {m['nproc']} CPUs ({m['cpu_model']}), {m['memory_gib']} GiB, Linux"
-        f" {m['kernel']}; load average {m['load_average_before']} before,"
-        f" {m['load_average_after']} after. Code: {m['git']['commit'][:12]}"
-        f"{' (uncommitted changes)' if m['git']['dirty'] else ''}.",
+        f"Machine: {machine.sentence(m)}",
         "",
         f"Versions: Python {v['python']}, PostgreSQL {v['postgresql']} (embedded),"
         f" strawberry-graphql {v['strawberry-graphql']}, SQLAlchemy {v['SQLAlchemy']},"

@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 
 from bench.dataset import Say
+from bench.sync_remote import municipality_counts
 from reusegraph.api import source_admin
 from reusegraph.store.databases import create_database, database_exists, drop_database
 from reusegraph.store.engine import Database
@@ -103,32 +104,16 @@ async def analyze(url: str) -> None:
 
 
 async def mirror_state(url: str, codes: list[str], mark: str | None) -> dict[str, dict[str, Any]]:
-    """The same counts as ``sync_remote.expected_state``, over the gateway's copies."""
+    """The same counts as ``sync_remote.expected_state``, over the gateway's copies (all
+    of them: a PERSONAL process in a mirror would be a leak, and must show)."""
     conn = await asyncpg.connect(asyncpg_dsn(url), timeout=10)
     try:
-        rows = await conn.fetch(
-            "SELECT p.municipality_code AS code, count(DISTINCT p.id) AS processes,"
-            " count(b.id) AS benefit_records, coalesce(sum(b.hours_saved), 0) AS hours_saved,"
-            " count(DISTINCT p.id) FILTER (WHERE p.title LIKE '%(rev ' || $2 || ')')"
-            " AS marked FROM process p LEFT JOIN benefit_record b ON b.process_id = p.id"
-            " WHERE p.municipality_code = ANY($1::text[]) GROUP BY p.municipality_code",
-            codes,
-            mark or "-",
-        )
+        state = await municipality_counts(conn, codes, mark, shared_only=False)
         outcomes = await conn.fetch(
             "SELECT last_outcome, count(*) AS n FROM source GROUP BY last_outcome"
         )
     finally:
         await conn.close()
-    state: dict[str, dict[str, Any]] = {
-        row["code"]: {
-            "processes": row["processes"],
-            "benefit_records": row["benefit_records"],
-            "hours_saved": str(row["hours_saved"]),
-            "marked": row["marked"],
-        }
-        for row in rows
-    }
     state["_outcomes"] = {str(row["last_outcome"]): row["n"] for row in outcomes}
     return state
 

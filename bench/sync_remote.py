@@ -141,22 +141,22 @@ async def wait_for_horizon(url: str, xid: int, say: Say, *, timeout_s: float = 1
         await conn.close()
 
 
-async def expected_state(url: str, codes: list[str], mark: str | None) -> dict[str, dict[str, Any]]:
-    """Per municipality: what a converged mirror holds (compared after every sync)."""
-    conn = await asyncpg.connect(asyncpg_dsn(url), timeout=10)
-    try:
-        rows = await conn.fetch(
-            "SELECT p.municipality_code AS code, count(DISTINCT p.id) AS processes,"
-            " count(b.id) AS benefit_records, coalesce(sum(b.hours_saved), 0) AS hours_saved,"
-            " count(DISTINCT p.id) FILTER (WHERE p.title LIKE '%(rev ' || $2 || ')')"
-            " AS marked FROM process p LEFT JOIN benefit_record b ON b.process_id = p.id"
-            " WHERE p.municipality_code = ANY($1::text[]) AND p.visibility <> 'PERSONAL'"
-            " GROUP BY p.municipality_code",
-            codes,
-            mark or "-",
-        )
-    finally:
-        await conn.close()
+async def municipality_counts(
+    conn: asyncpg.Connection, codes: list[str], mark: str | None, *, shared_only: bool
+) -> dict[str, dict[str, Any]]:
+    """Per municipality: processes, benefit records, hours and processes carrying ``mark``
+    in their title; ``shared_only`` leaves out PERSONAL ones (what a member's feed gives).
+    The same counts on both sides are how the bench decides that a mirror converged."""
+    shared = " AND p.visibility <> 'PERSONAL'" if shared_only else ""
+    rows = await conn.fetch(
+        "SELECT p.municipality_code AS code, count(DISTINCT p.id) AS processes,"
+        " count(b.id) AS benefit_records, coalesce(sum(b.hours_saved), 0) AS hours_saved,"
+        " count(DISTINCT p.id) FILTER (WHERE p.title LIKE '%(rev ' || $2 || ')')"
+        " AS marked FROM process p LEFT JOIN benefit_record b ON b.process_id = p.id"
+        f" WHERE p.municipality_code = ANY($1::text[]){shared} GROUP BY p.municipality_code",
+        codes,
+        mark or "-",
+    )
     return {
         row["code"]: {
             "processes": row["processes"],
@@ -166,6 +166,15 @@ async def expected_state(url: str, codes: list[str], mark: str | None) -> dict[s
         }
         for row in rows
     }
+
+
+async def expected_state(url: str, codes: list[str], mark: str | None) -> dict[str, dict[str, Any]]:
+    """Per municipality: what a converged mirror holds (compared after every sync)."""
+    conn = await asyncpg.connect(asyncpg_dsn(url), timeout=10)
+    try:
+        return await municipality_counts(conn, codes, mark, shared_only=True)
+    finally:
+        await conn.close()
 
 
 def start_remote(url: str, data_dir: Path, log_dir: Path, workers: int) -> Server:

@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bench import machine
+
 NOTES = Path(__file__).with_name("sync_notes.md")
 
 TARGETS = {"full": 60.0, "incremental": 5.0}
@@ -162,10 +164,7 @@ def _setup(results: dict[str, Any]) -> list[str]:
     return [
         "## Setup",
         "",
-        f"- Machine: {m['nproc']} CPUs ({m['cpu_model']}), {m['memory_gib']} GiB, kernel"
-        f" {m['kernel']}; load average before {m['load_average_before']}, after"
-        f" {m['load_average_after']}; git {m['git']['commit'][:10]}"
-        f"{' (dirty)' if m['git']['dirty'] else ''}.",
+        f"- Machine: {machine.sentence(m)}",
         f"- PostgreSQL {v['postgresql']} ({results['postgresql']}); Python {v['python']},"
         f" SQLAlchemy {v['SQLAlchemy']}, asyncpg {v['asyncpg']}.",
         f"- Page size {setup['page_size']}; concurrency: {setup['concurrency']};"
