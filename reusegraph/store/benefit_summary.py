@@ -33,7 +33,6 @@ from sqlalchemy import (
     literal_column,
     not_,
     null,
-    or_,
     select,
     true,
     tuple_,
@@ -43,10 +42,10 @@ from sqlalchemy import (
 from reusegraph.auth.principal import Principal
 from reusegraph.store.benefits import BenefitDimension, BenefitQuery
 from reusegraph.store.engine import Reader
-from reusegraph.store.enums import BenefitKind, ProcessType, Visibility
+from reusegraph.store.enums import BenefitKind
 from reusegraph.store.models import BenefitRecord, Municipality, Process, process_technology
 from reusegraph.store.models.rollups import BenefitMonthSet, BenefitMonthTotal
-from reusegraph.store.visibility import readable_processes
+from reusegraph.store.visibility import readable_by_everyone, readable_processes
 
 B = BenefitRecord.__table__
 P = Process.__table__
@@ -209,10 +208,6 @@ def uses_rollups(dimensions: Sequence[BenefitDimension], query: BenefitQuery) ->
     )
 
 
-def _public(table: Any) -> ColumnElement[bool]:
-    return or_(table.c.visibility == Visibility.PUBLIC, table.c.type == ProcessType.GLOBAL_PARENT)
-
-
 def _private_processes(viewer: Principal) -> ColumnElement[bool] | None:
     """The processes the viewer may read that the rollups leave out (their own
     municipality's internal ones); None: none."""
@@ -220,7 +215,7 @@ def _private_processes(viewer: Principal) -> ColumnElement[bool] | None:
         return None
     return and_(
         P.c.municipality_code == viewer.municipality,
-        not_(_public(P)),
+        not_(readable_by_everyone(P)),
         readable_processes(viewer),
     )
 

@@ -50,7 +50,7 @@ from sqlalchemy.orm import aliased
 from reusegraph.auth.principal import Principal
 from reusegraph.store import scoring
 from reusegraph.store.engine import Reader
-from reusegraph.store.enums import Phase, ProcessType, Visibility
+from reusegraph.store.enums import Phase
 from reusegraph.store.models import (
     Process,
     ProcessRollup,
@@ -61,7 +61,7 @@ from reusegraph.store.models import (
 from reusegraph.store.processes import process_columns
 from reusegraph.store.scoring import number
 from reusegraph.store.similarity import TEXT_ARRAY
-from reusegraph.store.visibility import readable_processes
+from reusegraph.store.visibility import readable_by_everyone, readable_processes
 
 P = Process.__table__
 R = ProcessRollup.__table__
@@ -119,10 +119,6 @@ def _shared(values: Any, others: Any) -> ColumnElement[int]:
     return func.cardinality(values) - func.length(remaining)
 
 
-def _publicly_readable(table: Any) -> ColumnElement[bool]:
-    return or_(table.c.visibility == Visibility.PUBLIC, table.c.type == ProcessType.GLOBAL_PARENT)
-
-
 def _own(viewer: Principal, municipality: str) -> tuple[Any, Any]:
     """The ids the municipality already took over (recursively), and its own codes."""
     own, step = OWN, STEP
@@ -156,7 +152,7 @@ def _reuse_count(viewer: Principal) -> ColumnElement[int]:
         .select_from(L.join(derived, derived.c.id == L.c.derived_id))
         .where(derived.c.municipality_code == home, readable_processes(viewer, derived))
         .group_by(L.c.origin_id)
-        .having(not_(func.bool_or(_publicly_readable(derived))))
+        .having(not_(func.bool_or(readable_by_everyone(derived))))
     )
     extra = case((and_(R.c.municipality_code != home, R.c.id.in_(inside_only)), 1), else_=0)
     return cast(R.c.reused_by + extra, Integer)
@@ -174,7 +170,7 @@ def _built_on_readable(viewer: Principal) -> ColumnElement[bool]:
         .where(
             origin.c.municipality_code == viewer.municipality,
             readable_processes(viewer, origin),
-            not_(_publicly_readable(origin)),
+            not_(readable_by_everyone(origin)),
         )
     )
     return or_(R.c.builds_on_public, R.c.id.in_(inside))

@@ -14,9 +14,14 @@ from reusegraph.store.models import Process
 _process = Process.__table__
 
 
+def readable_by_everyone(table: FromClause = _process) -> ColumnElement[bool]:
+    """PUBLIC processes and shared umbrellas: what rollups may count for every caller."""
+    return or_(table.c.visibility == Visibility.PUBLIC, table.c.type == ProcessType.GLOBAL_PARENT)
+
+
 def readable_processes(viewer: Principal, table: FromClause = _process) -> ColumnElement[bool]:
     c = table.c
-    public = or_(c.visibility == Visibility.PUBLIC, c.type == ProcessType.GLOBAL_PARENT)
+    public = readable_by_everyone(table)
     if viewer.municipality is None or not viewer.is_member_of(viewer.municipality):
         return public
     own = c.municipality_code == viewer.municipality
