@@ -16,11 +16,24 @@ from tests.support.http import GraphQLClient, running_api
 from tests.support.postgres import cloned_database, server_url, unique_name
 
 
+@pytest.fixture
+def server_dir() -> Iterator[Path]:
+    """A directory for a PostgreSQL data directory, outside pytest's basetemp.
+
+    Not tmp_path: a pytest session that starts meanwhile prunes old basetemp directories
+    and resets ``/tmp/pytest-of-<user>`` to mode 0700, and when tests run as root the
+    embedded server runs as another user, who then cannot reach its own files.
+    """
+    directory = Path(tempfile.mkdtemp(prefix="reusegraph-test-pg-"))
+    try:
+        yield directory
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[URL]:
-    # Not tmp_path_factory: pytest prunes old basetemp directories when other sessions
-    # start, which would pull the data directory from under a concurrent run.
-    directory = Path(tempfile.mkdtemp(prefix="reusegraph-test-pg-"))
+    directory = Path(tempfile.mkdtemp(prefix="reusegraph-test-pg-"))  # see server_dir
     try:
         url, embedded = server_url(directory)
         yield url

@@ -78,13 +78,13 @@ def _free_port() -> int:
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_serve_from_nothing_starts_postgres_loads_the_demo_and_answers(
-    tmp_path: Path, stop: signal.Signals
+    server_dir: Path, stop: signal.Signals
 ) -> None:
     """The quick start: no DATABASE_URL, an empty data directory, one command; stopped
     with Ctrl-C or by a service manager (SIGTERM), it takes its PostgreSQL down too."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env |= {"REUSEGRAPH_DATA_DIR": str(tmp_path / "data"), "REUSEGRAPH_PORT": str(port)}
+    env |= {"REUSEGRAPH_DATA_DIR": str(server_dir / "data"), "REUSEGRAPH_PORT": str(port)}
     process = subprocess.Popen([*REUSEGRAPH, "serve"], env=env, stderr=subprocess.PIPE, text=True)
     try:
         assert process.stderr is not None
@@ -110,6 +110,6 @@ def test_serve_from_nothing_starts_postgres_loads_the_demo_and_answers(
         process.send_signal(stop)
         process.wait(timeout=60)
     assert process.returncode == 0
-    assert not (tmp_path / "data" / "postgres" / "postmaster.pid").exists(), (
+    assert not (server_dir / "data" / "postgres" / "postmaster.pid").exists(), (
         "PostgreSQL left running"
     )

@@ -17,9 +17,9 @@ from tests.support.http import graphql_client, serving
 
 
 @pytest.fixture
-async def own_server(tmp_path: Path) -> AsyncIterator[tuple[EmbeddedPostgres, str]]:
+async def own_server(server_dir: Path) -> AsyncIterator[tuple[EmbeddedPostgres, str]]:
     """A PostgreSQL of this test's own, so that it can be stopped and started."""
-    embedded = EmbeddedPostgres(tmp_path / "pgdata")
+    embedded = EmbeddedPostgres(server_dir / "pgdata")
     server = embedded.start()
     await create_database(str(server), "outage")
     url = with_database(server, "outage").render_as_string(hide_password=False)
