@@ -30,6 +30,16 @@ ROLLUPS_AND_INDEXES = (
     " `pk_reuse_link` probe (and row-level security check) per link.",
     "The export names IT systems and technologies from the two vocabularies read once per"
     " request, instead of two SubPlans (a Seq Scan, a Sort and an Aggregate) per row.",
+    "The Trondheim model's dimensions that depend only on a process's own inputs are stored"
+    " on `process_rollup` as generated columns (migration 0009): reuseCandidates' Bitmap "
+    "Heap Scan of about 8 000 eligible rows no longer evaluates fifteen CASE chains per row"
+    " (its `eligible` CTE 50 -> 33 ms).",
+    "reuseGraph's link ends are loaded in one batch per page and resolve synchronously, "
+    "with their municipalities: an awaitable per end and per municipality was most of a "
+    "large page's time (40 % less CPU for 500 links). What is left is GraphQL execution, "
+    "about 0.25 ms per link.",
+    "The CSV export's lines are written by PostgreSQL (`store/exports/cells.py`): Python "
+    "only names three lists per row (8 us a row instead of 49).",
 )
 
 

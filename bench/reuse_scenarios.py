@@ -78,13 +78,19 @@ SCENARIOS = (
     ),
     Scenario("reuse_leaderboard", "reuseLeaderboard(from: 2018-01-01, first: 20)"),
     Scenario(
+        "reuse_graph_default",
+        "reuseGraph(3 municipalities), default page (first: 50)",
+        lambda t: {"municipalities": list(t.neighbours), "first": None},
+        query="reuse_graph",
+    ),
+    Scenario(
         "reuse_graph",
         "reuseGraph(3 municipalities, first: 100), as GraphiQL example 14",
         lambda t: {"municipalities": list(t.neighbours), "first": 100},
     ),
     Scenario(
         "reuse_graph_500",
-        "reuseGraph(3 municipalities, first: 500)",
+        "reuseGraph(3 municipalities, first: 500), the largest page",
         lambda t: {"municipalities": list(t.neighbours), "first": 500},
         query="reuse_graph",
     ),

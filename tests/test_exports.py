@@ -190,6 +190,40 @@ async def test_xlsx_keeps_numbers_dates_and_booleans_typed(
     assert cells["Interne Noter"] is None
 
 
+TRICKY_TEXTS = {
+    "title": 'A "quoted" title, with a comma',
+    "summary": "line one\r\nline two\nline three",
+    "description": "-1 looks like a formula",
+    "department": "@sum(A1)",
+    "status_text": "\ttab first",
+    "contact_name": 'Ærø Ødegård "Å"',
+    "process_challenges": '"',
+}
+
+
+async def test_csv_cells_read_back_exactly_in_a_spreadsheet_parser(
+    empty_db: Database, api: GraphQLClient
+) -> None:
+    """Quotes, commas, line breaks and formula starts survive a CSV reader unchanged (the
+    lines are written by PostgreSQL, see ``store.exports.cells``), formulas defused."""
+    tricky = b.process(DK, **TRICKY_TEXTS)
+    plain = b.process(DK, title="Zz plain", summary=None)
+    await b.insert_rows(empty_db, municipality=[b.municipality(DK)], process=[tricky, plain])
+    response = await api.http.get("/export/processes.csv", params={"municipality": DK})
+    header, *rows = _csv(response.text)
+    assert response.text.count("\r\n") >= 3, "csv.writer's line ends"
+    cells = [dict(zip(header, row, strict=True)) for row in rows]
+    assert [c["Titel"] for c in cells] == [TRICKY_TEXTS["title"], "Zz plain"]
+    found = cells[0]
+    assert found["Resumé"] == "line one\r\nline two\nline three"
+    assert found["Beskrivelse"] == "'-1 looks like a formula"
+    assert found["Afdelinger"] == "'@sum(A1)"
+    assert found["Statustekst"] == "'\ttab first"
+    assert found["Kontaktperson"] == TRICKY_TEXTS["contact_name"]
+    assert found["Udfordringer i den nuværende proces"] == '"'
+    assert cells[1]["Resumé"] == "", "no value stays empty"
+
+
 async def test_json_keeps_types_and_enum_keys(seeded: dict[str, Any], api: GraphQLClient) -> None:
     response = await api.http.get("/export/processes.json", params={"phase": "OPERATION"})
     assert response.headers["content-type"] == "application/json"
@@ -356,7 +390,7 @@ async def _peak_bytes(db: Database, municipality: str) -> int:
     tracemalloc.start()
     try:
         async with db.read(ANONYMOUS) as reader:
-            batches = export_rows(reader, ANONYMOUS, query, batch_size=200)
+            batches = export_rows(reader, ANONYMOUS, query, batch_size=200, csv_lines=True)
             async for _ in encode(Format.CSV, batches):
                 pass
         return tracemalloc.get_traced_memory()[1]

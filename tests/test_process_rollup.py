@@ -24,6 +24,7 @@ from reusegraph.store import benefit_summary
 from reusegraph.store.benefits import BenefitDimension as D
 from reusegraph.store.benefits import BenefitQuery as Q
 from reusegraph.store.engine import Database
+from reusegraph.store.enums import Level
 from reusegraph.store.models import ProcessRollup
 from tests.support import builders as b
 from tests.support.issuer import LocalIssuer
@@ -585,3 +586,74 @@ async def test_benefit_summaries_from_the_rollups_agree_with_the_records(
                     )
             assert rolled, (viewer, dimensions)
             assert _summary(rolled) == _summary(counted), (viewer, dimensions)
+
+
+LEVEL_INPUTS = (
+    "level_of_speed",
+    "level_of_routine_work_reduction",
+    "level_of_quality",
+    "level_of_structured_information",
+    "level_of_professional_assessment",
+    "level_of_uniformity",
+    "level_of_change",
+    "level_of_digital_information",
+    "evaluated_level_of_roi",
+)
+
+
+async def test_candidates_score_the_assessment_exactly_as_the_process_does(
+    empty_db: Database,
+) -> None:
+    """The rollup stores the scoring model's dimensions, computed on write (migration
+    0009); a candidate's assessment must stay equal to its process's own score, to the
+    last bit, for every level, after an update, and with or without reuse."""
+    here, there = "DK-0101", "DK-0102"
+    levels = [level.value for level in Level]
+    candidates = [
+        b.process(
+            there,
+            **{name: levels[(n + i) % len(levels)] for i, name in enumerate(LEVEL_INPUTS)},
+            runs_per_year=[None, 12, 1000, 52000, 7][n % 5],
+            minutes_per_run=[3, None, Decimal("7.25"), 45, 600][n % 5],
+            automation_percentage=[50, 100, None, 1, 80][n % 5],
+        )
+        for n in range(12)
+    ]
+    origin = b.process("DK-0103")
+    await b.insert_rows(
+        empty_db,
+        it_system=[{"code": "esdh", "name": "ESDH"}],
+        technology=[{"code": "rpa", "name": "RPA"}],
+        municipality=[b.municipality(c) for c in (here, there, "DK-0103")],
+        process=[*candidates, origin],
+        process_it_system=[{"process_id": c["id"], "it_system_code": "esdh"} for c in candidates],
+        process_technology=[{"process_id": c["id"], "technology_code": "rpa"} for c in candidates],
+        reuse_link=[b.reuse(candidates[0]["id"], origin["id"])],
+    )
+    await write(
+        empty_db,
+        "INSERT INTO municipality_it_system VALUES (:m, 'esdh')",
+        "INSERT INTO municipality_technology VALUES (:m, 'rpa')",
+        m=here,
+    )
+
+    async def assessments() -> dict[str, tuple[float, float]]:
+        found = (await run_as(empty_db, CANDIDATES, {"m": here})).ok()["reuseCandidates"]
+        return {
+            c["process"]["id"]: (c["parts"]["assessment"], c["process"]["score"]["total"])
+            for c in found
+        }
+
+    before = await assessments()
+    assert len(before) == len(candidates)
+    assert all(part == total for part, total in before.values()), before
+    await write(
+        empty_db,
+        "UPDATE process SET level_of_speed = 'VERY_HIGH', runs_per_year = 99, "
+        "level_of_change = 'VERY_LOW' WHERE id = :id",
+        id=candidates[1]["id"],
+    )
+    after = await assessments()
+    assert all(part == total for part, total in after.values()), after
+    changed = f"Process:{candidates[1]['id']}"
+    assert after[changed] != before[changed]

@@ -32,9 +32,9 @@ query ($code: String!, $from: Date, $to: Date) {
 }
 """
 GRAPH = """
-query ($m: [String!], $first: Int) {
-  reuseGraph(municipalities: $m, first: $first) {
-    truncated
+query ($m: [String!], $first: Int, $after: String) {
+  reuseGraph(municipalities: $m, first: $first, after: $after) {
+    truncated endCursor
     links { kind origin { id } derived { id } }
     processes { id }
     municipalityLinks { origin { code } derived { code } links kinds }
@@ -173,9 +173,31 @@ async def test_graph_edges_and_municipality_sums(empty_db: Database) -> None:
     assert sum(m["links"] for m in everything["municipalityLinks"]) == 4
 
 
+@pytest.mark.parametrize("around", [None, ["DK-0101", "DK-0103", "DK-0105"]])
+async def test_graph_pages_reach_every_link_once_oldest_first(
+    empty_db: Database, around: list[str] | None
+) -> None:
+    await _network(empty_db)
+    whole = (await run_as(empty_db, GRAPH, {"m": around, "first": 500})).ok()["reuseGraph"]
+    expected = [(e["origin"]["id"], e["derived"]["id"]) for e in whole["links"]]
+    assert len(expected) >= 3
+    seen: list[tuple[str, str]] = []
+    after = None
+    while True:
+        variables = {"m": around, "first": 2, "after": after}
+        page = (await run_as(empty_db, GRAPH, variables)).ok()["reuseGraph"]
+        seen += [(e["origin"]["id"], e["derived"]["id"]) for e in page["links"]]
+        assert page["municipalityLinks"] == whole["municipalityLinks"]
+        if not page["truncated"]:
+            break
+        after = page["endCursor"]
+    assert seen == expected
+
+
 @pytest.mark.parametrize(
     ("query", "variables", "argument"),
     [
+        (GRAPH, {"after": "bm90IGEgY3Vyc29y"}, "after"),
         (GRAPH, {"m": ["DK-0999"]}, "municipalities"),
         (GRAPH, {"m": ["nope"]}, "municipalities"),
         (GRAPH, {"first": 501}, "first"),

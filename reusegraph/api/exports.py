@@ -190,7 +190,7 @@ async def export_file(
 ) -> AsyncIterator[bytes]:
     """The encoded file, in chunks, read in one transaction as ``viewer``."""
     async with db.read(viewer) as reader:
-        rows = export_rows(reader, viewer, query)
+        rows = export_rows(reader, viewer, query, csv_lines=format is Format.CSV)
         async for chunk in encode(format, _counted(rows, on_rows) if on_rows else rows):
             yield chunk
 

@@ -5,8 +5,9 @@ issues the same number of statements for 5 parents as for 500.
 """
 
 import uuid
+from asyncio import Future
 from collections.abc import Awaitable, Callable, Hashable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.engine import Row
 from strawberry.dataloader import DataLoader
@@ -30,6 +31,9 @@ from reusegraph.store import (
 from reusegraph.store.engine import Reader
 from reusegraph.store.processes import ProcessQuery
 
+if TYPE_CHECKING:
+    from reusegraph.schema.municipalities import Municipality
+
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
@@ -50,6 +54,19 @@ def _many(fetch: Callable[[list[K]], Awaitable[dict[K, list[V]]]]) -> DataLoader
     return DataLoader(load_fn=load)
 
 
+def settled(loader: DataLoader[K, V], key: K) -> "Future[V] | None":
+    """The loader's answer for ``key`` if this request already has it, else None.
+
+    A resolver that finds it can return synchronously: graphql-core runs an awaitable
+    result through a coroutine of its own, which for the thousand ends of a large reuse
+    graph cost more than everything else in the request.
+    """
+    future = loader.cache_map.get(key)
+    if future is None or not future.done() or future.cancelled() or future.exception():
+        return None
+    return future
+
+
 class Loaders:
     """Named ``<result>_by_<key>``. Loaders of processes apply the viewer's visibility."""
 
@@ -62,6 +79,8 @@ class Loaders:
         ) -> Callable[[Sequence[Any]], Awaitable[Any]]:
             return lambda keys: fn(reader, viewer, keys)
 
+        self.municipality_objects: dict[str, Municipality] = {}
+        """Built once per request: the thousand ends of a large graph share a few."""
         self.process_by_id: DataLoader[uuid.UUID, Row[Any] | None] = _one(
             bind_viewer(processes.processes_by_ids)
         )

@@ -1,5 +1,6 @@
 """Municipalities: code DK-0746 / NO-5001, with the systems and technologies they use."""
 
+from collections.abc import Awaitable
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
@@ -11,6 +12,7 @@ from reusegraph.schema.catalog import ItSystem, Technology
 from reusegraph.schema.context import Info
 from reusegraph.schema.core.ids import global_id
 from reusegraph.schema.enums import Country, PopulationBand
+from reusegraph.schema.loaders import settled
 from reusegraph.schema.node import Node
 
 if TYPE_CHECKING:
@@ -108,6 +110,26 @@ class Municipality(Node):
     async def load(cls, info: Info, code: str) -> "Municipality | None":
         row = await info.context.loaders.municipality_by_code.load(code)
         return cls.from_row(row) if row else None
+
+    @classmethod
+    def of(cls, info: Info, code: str) -> "Municipality | Awaitable[Municipality]":
+        """A municipality that must exist (a record's owner): at once when this request
+        has loaded it, else loaded."""
+        built = info.context.loaders.municipality_objects
+        if code in built:
+            return built[code]
+        loaded = settled(info.context.loaders.municipality_by_code, code)
+        row = loaded.result() if loaded is not None else None
+        if row is None:
+            return cls._existing(info, code)
+        built[code] = cls.from_row(row)
+        return built[code]
+
+    @classmethod
+    async def _existing(cls, info: Info, code: str) -> "Municipality":
+        found = await cls.load(info, code)
+        assert found is not None, f"municipality {code} is referenced but missing"
+        return found
 
     @classmethod
     async def resolve_reference(cls, info: Info, code: str) -> "Municipality | None":

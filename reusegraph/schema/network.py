@@ -102,16 +102,18 @@ class ReuseGraph:
     links: list[ReuseLink] = strawberry.field(
         description="Process-level edges (origin -> derived, with the kind), oldest first."
     )
-    truncated: bool = strawberry.field(description="true: more links than `first` matched.")
-    _municipalities: strawberry.Private[list[str] | None]
+    truncated: bool = strawberry.field(
+        description="true: more links than `first` matched; pass `endCursor` as `after` for"
+        " the next ones."
+    )
+    end_cursor: str | None = strawberry.field(description="The last link's cursor.")
+    _page: strawberry.Private[network.GraphPage]
     _period: strawberry.Private[Period]
 
     @strawberry.field(description="The processes at either end of `links`, each once.")
-    async def processes(self, info: Info) -> list[Process]:
-        ends = ((link._origin_id, link._derived_id) for link in self.links)
-        ids = list(dict.fromkeys(i for pair in ends for i in pair))
-        found = await info.context.loaders.process_by_id.load_many(ids)
-        return [Process.from_row(row) for row in found if row is not None]
+    def processes(self) -> list[Process]:
+        ends = (end for link in self.links for end in (link.origin, link.derived))
+        return list({end._id: end for end in ends}.values())
 
     @strawberry.field(
         description="All matching links (not only the first ones) summed per pair of"
@@ -119,7 +121,7 @@ class ReuseGraph:
     )
     async def municipality_links(self, info: Info) -> list[MunicipalityReuseLink]:
         edges = await network.municipality_edges(
-            info.context.reader, info.context.viewer, self._municipalities, self._period
+            info.context.reader, info.context.viewer, self._page, self._period
         )
         codes = sorted({code for e in edges for code in (e.origin, e.derived)})
         rows = await info.context.loaders.municipality_by_code.load_many(codes)
@@ -160,7 +162,8 @@ class ReuseNetworkQueries:
 
     @strawberry.field(
         description="Reuse links touching any of `municipalities` (all when omitted), as a"
-        " graph: process-level edges and municipality-level sums."
+        " graph: process-level edges, `first` at a time (default 50, at most 500; page with"
+        " `after`), and municipality-level sums over all of them."
     )
     async def reuse_graph(
         self,
@@ -168,16 +171,21 @@ class ReuseNetworkQueries:
         municipalities: list[str] | None = None,
         from_: From = None,
         to: To = None,
-        first: int | None = 500,
+        first: int | None = None,
+        after: str | None = None,
     ) -> ReuseGraph:
         size = checked_first(first)
         codes = await municipality_codes(info, municipalities, "municipalities")
         chosen = period(from_, to)
         reader, viewer = info.context.reader, info.context.viewer
-        rows, more = await network.graph_links(reader, viewer, codes, chosen, first=size)
+        page = await network.graph_links(reader, viewer, codes, chosen, first=size, after=after)
+        links = await ReuseLink.many(info, page.links)
+        owners = {end._municipality_code for link in links for end in (link.origin, link.derived)}
+        await info.context.loaders.municipality_by_code.load_many(sorted(owners))  # then at once
         return ReuseGraph(
-            links=[ReuseLink.from_row(row) for row in rows],
-            truncated=more,
-            _municipalities=codes,
+            links=links,
+            truncated=page.more,
+            end_cursor=network.graph_cursor(page.links[-1]) if page.links else None,
+            _page=page,
             _period=chosen,
         )

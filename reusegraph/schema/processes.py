@@ -1,6 +1,7 @@
 """The Process type: an automation process with its estimates, lineage and benefits."""
 
 import uuid
+from collections.abc import Awaitable, Iterable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -137,11 +138,9 @@ class Process(Node):
     _agreement_id: strawberry.Private[uuid.UUID | None]
     _source_code: strawberry.Private[str | None]
 
-    @strawberry.field
-    async def municipality(self, info: Info) -> Municipality:
-        found = await Municipality.load(info, self._municipality_code)
-        assert found is not None, "process without municipality"
-        return found
+    @strawberry.field(graphql_type=Municipality)
+    def municipality(self, info: Info) -> Municipality | Awaitable[Municipality]:
+        return Municipality.of(info, self._municipality_code)
 
     @strawberry.field(description="Systems the manual process works in.")
     async def it_systems(self, info: Info) -> list[ItSystem]:
@@ -191,21 +190,21 @@ class Process(Node):
         from reusegraph.schema.reuse import ReuseLink
 
         rows = await info.context.loaders.reused_from_by_process.load(self._id)
-        return [ReuseLink.from_row(row) for row in rows]
+        return await ReuseLink.many(info, rows)
 
     @strawberry.field(description="Processes derived from this one, in any municipality.")
     async def reused_by(self, info: Info) -> list[ReuseLinkRef]:
         from reusegraph.schema.reuse import ReuseLink
 
         rows = await info.context.loaders.reused_by_by_process.load(self._id)
-        return [ReuseLink.from_row(row) for row in rows]
+        return await ReuseLink.many(info, rows)
 
     @strawberry.field(description="The whole ancestry and all descendants, any depth.")
     async def lineage(self, info: Info) -> LineageRef:
         from reusegraph.schema.reuse import Lineage
 
         rows = await info.context.loaders.lineage_by_process.load(self._id)
-        return Lineage.from_rows(rows)
+        return await Lineage.of(info, rows)
 
     @strawberry.field(description="Monthly benefit records, oldest first.")
     async def benefits(
@@ -275,6 +274,13 @@ class Process(Node):
     async def load(cls, info: Info, process_id: uuid.UUID) -> "Process | None":
         row = await info.context.loaders.process_by_id.load(process_id)
         return cls.from_row(row) if row else None
+
+    @classmethod
+    async def load_many(cls, info: Info, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, "Process"]:
+        """Each readable process once, by id, in one batch."""
+        unique = list(dict.fromkeys(ids))
+        rows = await info.context.loaders.process_by_id.load_many(unique)
+        return {i: cls.from_row(row) for i, row in zip(unique, rows, strict=True) if row}
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> "Process | None":

@@ -1,6 +1,6 @@
 """Reuse links and lineage trees."""
 
-import uuid
+from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -17,41 +17,41 @@ if TYPE_CHECKING:
 ProcessRef = Annotated["Process", strawberry.lazy("reusegraph.schema.processes")]
 
 
-async def _process(info: Info, process_id: uuid.UUID) -> Any:
+async def _ends(info: Info, rows: Sequence[Row[Any]]) -> dict[Any, "Process"]:
     from reusegraph.schema.processes import Process
 
-    found = await Process.load(info, process_id)
-    assert found is not None, "reuse link to a process the store did not return"
-    return found
+    ids = (i for row in rows for i in (row.origin_id, row.derived_id))
+    return await Process.load_many(info, ids)
 
 
 @strawberry.type(description="`derived` was built by reusing `origin`.")
 class ReuseLink:
+    """Built with both ends loaded (one batch per list of links), so ``origin`` and
+    ``derived`` are plain fields: a resolver per end was most of a large graph's time.
+    The store returns only links whose both ends the viewer may read."""
+
     id: strawberry.ID
     kind: ReuseKind
     note: str | None
     reused_on: date | None
-    _origin_id: strawberry.Private[uuid.UUID]
-    _derived_id: strawberry.Private[uuid.UUID]
-
-    @strawberry.field
-    async def origin(self, info: Info) -> ProcessRef:
-        return await _process(info, self._origin_id)  # type: ignore[no-any-return]
-
-    @strawberry.field
-    async def derived(self, info: Info) -> ProcessRef:
-        return await _process(info, self._derived_id)  # type: ignore[no-any-return]
+    origin: ProcessRef
+    derived: ProcessRef
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> "ReuseLink":
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            kind=row.kind,
-            note=row.note,
-            reused_on=row.reused_on,
-            _origin_id=row.origin_id,
-            _derived_id=row.derived_id,
-        )
+    async def many(cls, info: Info, rows: Sequence[Row[Any]]) -> list["ReuseLink"]:
+        ends = await _ends(info, rows)
+        return [cls(**_fields(row, ends)) for row in rows]
+
+
+def _fields(row: Row[Any], ends: dict[Any, "Process"]) -> dict[str, Any]:
+    return {
+        "id": strawberry.ID(str(row.id)),
+        "kind": row.kind,
+        "note": row.note,
+        "reused_on": row.reused_on,
+        "origin": ends[row.origin_id],
+        "derived": ends[row.derived_id],
+    }
 
 
 @strawberry.type(description="One edge of a lineage tree, with its distance from the process.")
@@ -69,17 +69,11 @@ class Lineage:
     descendants: list[LineageLink]
 
     @classmethod
-    def from_rows(cls, rows: list[Row[Any]]) -> "Lineage":
+    async def of(cls, info: Info, rows: Sequence[Row[Any]]) -> "Lineage":
+        ends = await _ends(info, rows)
+
         def link(row: Row[Any]) -> LineageLink:
-            return LineageLink(
-                id=strawberry.ID(str(row.id)),
-                kind=row.kind,
-                note=row.note,
-                reused_on=row.reused_on,
-                depth=abs(row.depth),
-                _origin_id=row.origin_id,
-                _derived_id=row.derived_id,
-            )
+            return LineageLink(**_fields(row, ends), depth=abs(row.depth))
 
         return cls(
             ancestors=[link(r) for r in rows if r.depth < 0],

@@ -196,8 +196,9 @@ def _eligible(viewer: Principal, municipality: str) -> tuple[Any, Any]:
             func.cardinality(R.c.codes).label("code_count"),
             cast(R.c.realised_hours, Float).label("hours"),
             _reuse_count(viewer).label("reuse_count"),
-            scoring.score(
-                viewer, scoring.ScoreWeights(), R, built_on=_built_on_readable(viewer)
+            scoring.weighted(
+                scoring.ScoreWeights(),
+                scoring.stored_dimensions(R, built_on=_built_on_readable(viewer)),
             ).label("trondheim_score"),
         )
         .where(

@@ -9,13 +9,13 @@ tenth as wide), and a graph around some municipalities starts from their process
 (an index) instead of filtering every link, reading each link once.
 """
 
+import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import (
     ColumnElement,
@@ -26,6 +26,7 @@ from sqlalchemy import (
     distinct,
     func,
     select,
+    tuple_,
     union_all,
 )
 from sqlalchemy.engine import Row
@@ -34,6 +35,7 @@ from sqlalchemy.orm import aliased
 from reusegraph.auth.principal import Principal
 from reusegraph.store.engine import Reader
 from reusegraph.store.models import Process, ProcessRollup, ReuseLink
+from reusegraph.store.pagination import InvalidCursor, decode_cursor, encode_cursor
 from reusegraph.store.processes import process_columns
 from reusegraph.store.visibility import readable_processes
 
@@ -232,23 +234,42 @@ def _links_touching(
     return union_all(from_origin, from_derived).subquery("links")
 
 
-_GraphKey = tuple[Principal, tuple[str, ...], Period]
-_LINK_SETS: "WeakKeyDictionary[Reader, dict[_GraphKey, list[Row[Any]]]]" = WeakKeyDictionary()
-"""A request's graph around some municipalities, read once: its links and its sums per pair
-of municipalities are two fields of one answer, over the same rows (one snapshot)."""
-
-
 async def _touching_rows(
     reader: Reader, viewer: Principal, municipalities: Sequence[str], period: Period
 ) -> list[Row[Any]]:
-    key = (viewer, tuple(municipalities), period)
-    known = _LINK_SETS.setdefault(reader, {})
-    if key not in known:
-        links = _links_touching(viewer, municipalities, period)
-        reused_on = func.coalesce(links.c.reused_on, cast(links.c.created_at, Date))
-        statement = select(links, reused_on.label("_on")).order_by(reused_on, links.c.id)
-        known[key] = list((await reader.execute(statement)).all())
-    return known[key]
+    links = _links_touching(viewer, municipalities, period)
+    reused_on = func.coalesce(links.c.reused_on, cast(links.c.created_at, Date))
+    statement = select(links, reused_on.label("_on")).order_by(reused_on, links.c.id)
+    return list((await reader.execute(statement)).all())
+
+
+GRAPH_ORDER = "reusedOn"
+
+
+def graph_cursor(row: Row[Any]) -> str:
+    """Where the next page of links starts: after this link's (date, id)."""
+    return encode_cursor(GRAPH_ORDER, row._on.isoformat(), row.id)
+
+
+def _graph_after(cursor: str) -> tuple[date, uuid.UUID]:
+    """Raises InvalidCursor for anything ``graph_cursor`` did not make."""
+    value, key = decode_cursor(cursor, GRAPH_ORDER)
+    try:
+        return date.fromisoformat(value), uuid.UUID(key)
+    except (TypeError, ValueError) as error:
+        raise InvalidCursor("`after` is not a cursor returned by this API") from error
+
+
+@dataclass(frozen=True)
+class GraphPage:
+    links: list[Row[Any]]
+    """Oldest first; each row has its date as ``_on``."""
+    more: bool
+    """More links than ``first`` after these."""
+    touching: list[Row[Any]] | None
+    """Around some municipalities: every matching link, read once for the page and for
+    ``municipality_edges`` (one snapshot); None for the whole network, which is paged
+    and summed in SQL."""
 
 
 async def graph_links(
@@ -258,21 +279,25 @@ async def graph_links(
     period: Period,
     *,
     first: int,
-) -> tuple[list[Row[Any]], bool]:
-    """Links touching any of ``municipalities`` (all if None), oldest first; and whether
-    there were more than ``first``."""
+    after: str | None = None,
+) -> GraphPage:
+    """Links touching any of ``municipalities`` (all if None), oldest first, after the
+    cursor."""
+    start = _graph_after(after) if after is not None else None
     if municipalities:
-        rows = await _touching_rows(reader, viewer, municipalities, period)
-        return rows[:first], len(rows) > first
+        touching = await _touching_rows(reader, viewer, municipalities, period)
+        rows = touching
+        if start is not None:
+            rows = [row for row in rows if (row._on, row.id) > start]
+        return GraphPage(rows[:first], len(rows) > first, touching)
     links = _links_touching(viewer, municipalities, period)
     reused_on = func.coalesce(links.c.reused_on, cast(links.c.created_at, Date))
-    statement = (
-        select(*(links.c[column.name] for column in L.c))
-        .order_by(reused_on, links.c.id)
-        .limit(first + 1)
-    )
+    statement = select(*(links.c[column.name] for column in L.c), reused_on.label("_on"))
+    if start is not None:
+        statement = statement.where(tuple_(reused_on, links.c.id) > tuple_(*start))
+    statement = statement.order_by(reused_on, links.c.id).limit(first + 1)
     rows = list((await reader.execute(statement)).all())
-    return rows[:first], len(rows) > first
+    return GraphPage(rows[:first], len(rows) > first, None)
 
 
 @dataclass(frozen=True)
@@ -284,18 +309,19 @@ class MunicipalityEdge:
 
 
 async def municipality_edges(
-    reader: Reader, viewer: Principal, municipalities: Sequence[str] | None, period: Period
+    reader: Reader, viewer: Principal, page: GraphPage, period: Period
 ) -> list[MunicipalityEdge]:
-    """The same links summed per (origin municipality, derived municipality)."""
-    if municipalities:
+    """The links of ``page``'s graph, all of them, summed per (origin municipality,
+    derived municipality)."""
+    if page.touching is not None:
         pairs: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for row in await _touching_rows(reader, viewer, municipalities, period):
+        for row in page.touching:
             pairs[(row.origin_code, row.derived_code)].append(row.kind)
         return [
             MunicipalityEdge(origin, derived, len(kinds), sorted(set(kinds)))
             for (origin, derived), kinds in sorted(pairs.items())
         ]
-    links = _links_touching(viewer, municipalities, period)
+    links = _links_touching(viewer, None, period)
     statement = (
         select(
             links.c.origin_code.label("origin"),

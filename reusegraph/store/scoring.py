@@ -145,7 +145,7 @@ def _reuses_readable_origin(viewer: Principal, table: FromClause) -> ColumnEleme
 
 def dimensions(
     viewer: Principal, table: FromClause = P, *, built_on: ColumnElement[bool] | None = None
-) -> tuple[ColumnElement[float], ColumnElement[float], ColumnElement[float]]:
+) -> "Dimensions":
     """(qualitative gains, economic gains, implementation speed) of each row of ``table``.
 
     ``built_on``: whether each row was built on a process the viewer can read, when the
@@ -177,6 +177,18 @@ def dimensions(
     return qualitative, economic, speed
 
 
+Dimensions = tuple[ColumnElement[float], ColumnElement[float], ColumnElement[float]]
+
+
+def stored_dimensions(rollup: FromClause, *, built_on: ColumnElement[bool]) -> Dimensions:
+    """``dimensions`` of ``process_rollup`` rows from the columns PostgreSQL computes on
+    write (migration 0009), adding only the reuse input, which depends on the viewer."""
+    c = rollup.c
+    reuse = case((built_on, number(1.0)), else_=number(0.0))
+    speed = cast((c.speed_inputs + reuse) / number(5.0), Float)
+    return c.qualitative_gains, c.economic_gains, speed
+
+
 def score(
     viewer: Principal,
     weights: ScoreWeights,
@@ -185,7 +197,11 @@ def score(
     built_on: ColumnElement[bool] | None = None,
 ) -> ColumnElement[float]:
     """The weighted score as one SQL expression: what ``orderBy: SCORE`` sorts on."""
-    qualitative, economic, speed = dimensions(viewer, table, built_on=built_on)
+    return weighted(weights, dimensions(viewer, table, built_on=built_on))
+
+
+def weighted(weights: ScoreWeights, dimensions: Dimensions) -> ColumnElement[float]:
+    qualitative, economic, speed = dimensions
     w = weights
     total = w.qualitative_gains + w.economic_gains + w.implementation_speed
     return (

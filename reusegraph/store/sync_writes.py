@@ -28,7 +28,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import cast as sql_cast
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSON
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -55,12 +55,13 @@ def _upsert_statement() -> Any:
     """Insert, or update when the incoming copy is not older; the version moves on a change.
 
     The page travels as one JSON parameter that PostgreSQL unpacks into ``process`` rows
-    (``jsonb_populate_recordset``): a multi-row VALUES of 500 rows x 67 columns took
-    longer to parse and bind than to execute, and as much Python time again.
+    (``json_populate_recordset``): a multi-row VALUES of 500 rows x 67 columns took
+    longer to parse and bind than to execute, and as much Python time again. ``json``,
+    not ``jsonb``: read in one pass, a page cost PostgreSQL 20 ms of CPU against 30-40.
     """
     incoming = (
-        func.jsonb_populate_recordset(
-            literal_column("NULL::process"), sql_cast(bindparam("rows", type_=Text), JSONB)
+        func.json_populate_recordset(
+            literal_column("NULL::process"), sql_cast(bindparam("rows", type_=Text), JSON)
         )
         .table_valued(*_COLUMNS)
         .alias("incoming")

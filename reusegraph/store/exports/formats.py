@@ -1,10 +1,11 @@
 """CSV, JSON and XLSX encodings of the export, one batch of rows at a time.
 
-CSV and JSON are produced as the rows arrive. An XLSX file is a zip whose directory comes
-last, so it is written to a temporary file first (xlsxwriter in constant-memory mode, one
-row at a time, in a worker thread so the event loop keeps serving) and then read out in
-chunks. Each format keeps the column's type: numbers as numbers, dates as dates, booleans
-as booleans, empty as empty.
+CSV and JSON are produced as the rows arrive; a CSV file's rows come as its lines
+(``export_rows(csv_lines=True)``: PostgreSQL writes them, see ``cells``). An XLSX file is a
+zip whose directory comes last, so it is written to a temporary file first (xlsxwriter in
+constant-memory mode, one row at a time, in a worker thread so the event loop keeps
+serving) and then read out in chunks. Each format keeps the column's type: numbers as
+numbers, dates as dates, booleans as booleans, empty as empty.
 """
 
 import asyncio
@@ -16,7 +17,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import xlsxwriter  # type: ignore[import-untyped]
@@ -26,7 +27,6 @@ from reusegraph.store.exports.columns import COLUMNS, Column, Kind
 SHEET = "Processer"
 CHUNK_BYTES = 64 * 1024
 MAX_XLSX_TEXT = 32767
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class Format(StrEnum):
@@ -56,74 +56,13 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC) if moment.tzinfo else moment
 
 
-def _text_cell(text: str) -> str:
-    # A spreadsheet would run "=..." as a formula: text cells never start like one.
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-_FORMULA = frozenset(_FORMULA_START)
-
-
-def _text(values: Sequence[Any]) -> list[str]:
-    return ["" if v is None else "'" + t if (t := str(v))[:1] in _FORMULA else t for v in values]
-
-
-def _list(values: Sequence[Any]) -> list[str]:
-    return _text([None if v is None else "\n".join(map(str, v)) for v in values])
-
-
-def _datetime(values: Sequence[Any]) -> list[str]:
-    return ["" if v is None else _utc(v).isoformat() for v in values]
-
-
-def _date(values: Sequence[Any]) -> list[str]:
-    return ["" if v is None else str(v.isoformat()) for v in values]
-
-
-def _boolean(values: Sequence[Any]) -> list[str]:
-    return ["" if v is None else "true" if v else "false" for v in values]
-
-
-def _decimal(values: Sequence[Any]) -> list[str]:
-    return ["" if v is None else f"{Decimal(v):f}" for v in values]
-
-
-def _integer(values: Sequence[Any]) -> list[str]:
-    return ["" if v is None else str(int(v)) for v in values]
-
-
-_CSV_KINDS: dict[Kind, Callable[[Sequence[Any]], list[str]]] = {
-    Kind.TEXT: _text,
-    Kind.LIST: _list,
-    Kind.DATETIME: _datetime,
-    Kind.DATE: _date,
-    Kind.BOOLEAN: _boolean,
-    Kind.DECIMAL: _decimal,
-    Kind.INTEGER: _integer,
-}
-
-
-def _csv_column(column: Column, values: Sequence[Any]) -> list[str]:
-    """One column's cells for a batch. A batch is encoded a column at a time, one
-    comprehension per kind: an export of 100 000 processes has seven million cells, and a
-    function call per cell was most of its time."""
-    if column.labels is not None:
-        values = [_labelled(column, v) for v in values]
-    return _CSV_KINDS[column.kind](values)
-
-
 async def _csv(batches: Batches) -> AsyncIterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([c.header for c in COLUMNS])
     yield "\ufeff".encode() + buffer.getvalue().encode()  # the BOM makes Excel read UTF-8
-    async for rows in batches:
-        buffer.seek(0)
-        buffer.truncate()
-        columns = zip(*rows, strict=True)
-        cells = [_csv_column(c, v) for c, v in zip(COLUMNS, columns, strict=True)] if rows else []
-        writer.writerows(zip(*cells, strict=True))
-        yield buffer.getvalue().encode()
+    async for lines in batches:
+        yield "".join(cast(Sequence[str], lines)).encode()
 
 
 def _json_value(column: Column, value: Any) -> Any:
