@@ -169,7 +169,22 @@ def _setup(results: dict[str, Any]) -> list[str]:
         f" SQLAlchemy {v['SQLAlchemy']}, asyncpg {v['asyncpg']}.",
         f"- Page size {setup['page_size']}; concurrency: {setup['concurrency']};"
         f" {setup['aggregate']}; every timed run under `flock {setup['lock']}`.",
+        f"- Before each timed sync, waited for the server's autovacuum workers to finish:"
+        f" {_waits(results)}.",
     ]
+
+
+def _waits(results: dict[str, Any]) -> str:
+    waits = [
+        run.get("waited_for_autovacuum_seconds")
+        for configuration in results["configurations"].values()
+        for repetition in configuration["repetitions"]
+        for run in repetition.values()
+    ]
+    known = [w for w in waits if w is not None]
+    if not known:
+        return "not recorded (older run)"
+    return f"{sum(1 for w in known if w >= 1)} of {len(known)} waited, at most {max(known):g} s"
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -102,15 +102,18 @@ class GraphQLEndpoint:
                 db=self.db,
                 on_issuers_changed=self.on_issuers_changed,
             )
-            with tracking() as touched:
-                result = await self.schema.execute(
-                    query,
-                    variable_values=variables,
-                    context_value=context,
-                    operation_name=operation_name,
-                    allowed_operation_types=allowed,
-                )
-            stale = await stale_sources(context, touched)
+            try:
+                with tracking() as touched:
+                    result = await self.schema.execute(
+                        query,
+                        variable_values=variables,
+                        context_value=context,
+                        operation_name=operation_name,
+                        allowed_operation_types=allowed,
+                    )
+                stale = await stale_sources(context, touched)
+            finally:
+                context.loaders.release()
         body: dict[str, Any] = {}
         if result.errors:
             schema = self.schema._schema

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Row
 
 from reusegraph.store.engine import Reader
+from reusegraph.store.keys import any_of
 from reusegraph.store.models import BenefitRecord, Municipality, Process
 
 B = BenefitRecord.__table__
@@ -58,7 +59,7 @@ async def benefits_by_process(
         select(B, M.c.fte_hours_per_year)
         .join(P, P.c.id == B.c.process_id)
         .join(M, M.c.code == P.c.municipality_code)
-        .where(B.c.process_id.in_(ids))
+        .where(any_of(B.c.process_id, ids))
         .order_by(B.c.period, B.c.kind)
     )
     grouped: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
@@ -74,7 +75,7 @@ async def hours_by_process(
     kinds = list({kind for _, kind in keys})
     statement = (
         select(B.c.process_id, B.c.kind, func.sum(B.c.hours_saved))
-        .where(B.c.process_id.in_(ids), B.c.kind.in_(kinds))
+        .where(any_of(B.c.process_id, ids), B.c.kind.in_(kinds))
         .group_by(B.c.process_id, B.c.kind)
     )
     rows = await reader.execute(statement)

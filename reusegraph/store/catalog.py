@@ -9,6 +9,7 @@ from sqlalchemy import FromClause, select
 from sqlalchemy.engine import Row
 
 from reusegraph.store.engine import Reader
+from reusegraph.store.keys import any_of
 from reusegraph.store.models import (
     ItSystem,
     Technology,
@@ -48,7 +49,7 @@ async def _grouped(
     statement = (
         select(link.c[owner].label("_owner"), vocabulary)
         .join(vocabulary, vocabulary.c.code == link.c[code])
-        .where(link.c[owner].in_(keys))
+        .where(any_of(link.c[owner], keys))
         .order_by(vocabulary.c.name)
     )
     grouped: dict[Any, list[Row[Any]]] = defaultdict(list)

@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.engine import Row
 
 from reusegraph.store.engine import Reader
+from reusegraph.store.keys import any_of
 from reusegraph.store.models import Municipality, municipality_it_system, municipality_technology
 from reusegraph.store.pagination import Page, fetch_page
 
@@ -73,5 +74,5 @@ async def count_municipalities(reader: Reader, query: MunicipalityQuery) -> int:
 
 
 async def municipalities_by_code(reader: Reader, codes: Sequence[str]) -> dict[str, Row[Any]]:
-    rows = (await reader.execute(select(M).where(M.c.code.in_(codes)))).all()
+    rows = (await reader.execute(select(M).where(any_of(M.c.code, codes)))).all()
     return {row.code: row for row in rows}

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Row
 
 from reusegraph.auth.principal import Principal
 from reusegraph.store.engine import Reader
+from reusegraph.store.keys import any_of
 from reusegraph.store.models import Process, ProcessAttachment, ProcessLink
 
 P = cast(Table, Process.__table__)
@@ -35,7 +36,7 @@ async def links_by_process(
     statement = (
         select(L.c.process_id, L.c.url, L.c.label, L.c.internal)
         .join(P, P.c.id == L.c.process_id)
-        .where(L.c.process_id.in_(ids), or_(~L.c.internal, _owners_members(viewer)))
+        .where(any_of(L.c.process_id, ids), or_(~L.c.internal, _owners_members(viewer)))
         .order_by(L.c.process_id, L.c.label, L.c.url)
     )
     return _grouped((await reader.execute(statement)).all())
@@ -47,7 +48,7 @@ async def attachments_by_process(
     statement = (
         select(A.c.process_id, A.c.file_name, A.c.url, A.c.shared)
         .join(P, P.c.id == A.c.process_id)
-        .where(A.c.process_id.in_(ids), or_(A.c.shared, _owners_members(viewer)))
+        .where(any_of(A.c.process_id, ids), or_(A.c.shared, _owners_members(viewer)))
         .order_by(A.c.process_id, A.c.file_name)
     )
     return _grouped((await reader.execute(statement)).all())

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Row
 from reusegraph.auth.principal import Principal
 from reusegraph.store import scoring
 from reusegraph.store.engine import Reader
+from reusegraph.store.keys import any_of
 from reusegraph.store.models import (
     Municipality,
     Process,
@@ -198,7 +199,7 @@ async def count_processes(reader: Reader, viewer: Principal, query: ProcessQuery
 async def processes_by_ids(
     reader: Reader, viewer: Principal, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Row[Any]]:
-    statement = select(*_columns(viewer)).where(P.c.id.in_(ids), readable_processes(viewer))
+    statement = select(*_columns(viewer)).where(any_of(P.c.id, ids), readable_processes(viewer))
     return {row.id: row for row in (await reader.execute(statement)).all()}
 
 
@@ -207,7 +208,7 @@ async def counts_by_municipality(
 ) -> dict[str, int]:
     statement = (
         select(P.c.municipality_code, func.count())
-        .where(P.c.municipality_code.in_(codes), readable_processes(viewer))
+        .where(any_of(P.c.municipality_code, codes), readable_processes(viewer))
         .group_by(P.c.municipality_code)
     )
     return {code: int(n) for code, n in (await reader.execute(statement)).all()}

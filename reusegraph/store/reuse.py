@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 
 from reusegraph.auth.principal import Principal
 from reusegraph.store.engine import Reader
+from reusegraph.store.keys import any_of
 from reusegraph.store.models import ProcessRollup, ReuseLink
 from reusegraph.store.visibility import readable_processes
 
@@ -45,7 +46,7 @@ async def _links_by(
     statement = (
         select(L)
         .select_from(joined)
-        .where(L.c[end].in_(ids), readable)
+        .where(any_of(L.c[end], ids), readable)
         .order_by(L.c.reused_on.asc().nulls_last(), L.c.id)
     )
     grouped: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
@@ -91,7 +92,7 @@ async def lineage(
                 array([L.c[near], L.c[far]]).label("path"),
             )
             .select_from(joined)
-            .where(L.c[near].in_(ids), readable)
+            .where(any_of(L.c[near], ids), readable)
         )
         walk = seed.cte(f"walk_{direction}", recursive=True)
         link, origin, derived = LINK, STEP_ORIGIN, STEP_DERIVED

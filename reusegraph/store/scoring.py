@@ -51,6 +51,7 @@ from sqlalchemy.orm import aliased
 from reusegraph.auth.principal import Principal
 from reusegraph.store.engine import Reader
 from reusegraph.store.enums import Level
+from reusegraph.store.keys import any_of
 from reusegraph.store.models import Process, ProcessRollup, ReuseLink
 from reusegraph.store.visibility import readable_processes
 
@@ -220,7 +221,7 @@ async def parts_by_process(
         qualitative.label("qualitative"),
         economic.label("economic"),
         speed.label("speed"),
-    ).where(P.c.id.in_(ids), readable_processes(viewer))
+    ).where(any_of(P.c.id, ids), readable_processes(viewer))
     return {
         row.id: ScoreParts(float(row.qualitative), float(row.economic), float(row.speed))
         for row in (await reader.execute(statement)).all()
