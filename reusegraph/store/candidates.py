@@ -176,6 +176,13 @@ def _built_on_readable(viewer: Principal) -> ColumnElement[bool]:
     return or_(R.c.builds_on_public, R.c.id.in_(inside))
 
 
+def _in_live_phase() -> ColumnElement[bool]:
+    """As literals, not parameters: the IT-system index holds only these phases (migration
+    0010), and a generic plan can use it only if the query's condition visibly implies
+    the index's."""
+    return R.c.phase.in_([literal_column(f"'{phase}'") for phase in PHASES])
+
+
 def _eligible(viewer: Principal, municipality: str) -> tuple[Any, Any]:
     """Candidates with their raw measures, computed once each (a MATERIALIZED CTE); and the
     municipality's codes."""
@@ -203,7 +210,7 @@ def _eligible(viewer: Principal, municipality: str) -> tuple[Any, Any]:
         )
         .where(
             R.c.municipality_code != municipality,
-            R.c.phase.in_(PHASES),
+            _in_live_phase(),
             readable_processes(viewer, R),
             R.c.id.not_in(taken),
             R.c.it_systems.op("<@")(settings_systems.scalar_subquery()),

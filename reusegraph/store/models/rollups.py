@@ -86,7 +86,13 @@ class ProcessRollup(Base):
             "id",
             postgresql_include=["visibility", "type", "reporter", "co_editors"],
         ),
-        Index("ix_process_rollup_it_systems", "it_systems", postgresql_using="gin"),
+        # reuseCandidates' only way in; it asks for these two phases alone (migration 0010).
+        Index(
+            "ix_process_rollup_live_it_systems",
+            "it_systems",
+            postgresql_using="gin",
+            postgresql_where=text("phase IN ('OPERATION', 'IMPLEMENTATION')"),
+        ),
         Index("ix_process_rollup_reused_by", "reused_by"),
     )
 
