@@ -197,6 +197,59 @@ async def test_graph_pages_reach_every_link_once_oldest_first(
     assert seen == expected
 
 
+ENDS_DRAWN = """
+query {
+  reuseGraph(municipalities: ["DK-0101"]) {
+    links { origin { id title phase municipality { code } } derived { id title } }
+    processes { id title }
+  }
+}
+"""
+ENDS_ASKED_MORE = [
+    '{ reuseGraph(municipalities: ["DK-0101"]) { links { origin { id title phase'
+    " municipality { code } ...More } derived { id title ...More } } processes { id title"
+    " ...More } } } fragment More on Process { summary kle }",
+    '{ reuseGraph(municipalities: ["DK-0101"]) { links { origin { id title phase'
+    " municipality { code } ... on Process { summary kle } } derived { id title summary kle } }"
+    " processes { id title ... { summary kle } } } }",
+]
+
+
+@pytest.mark.parametrize("more", ENDS_ASKED_MORE, ids=["fragment", "inline-fragment"])
+async def test_graph_ends_answer_every_field_asked_however_few_or_many(
+    empty_db: Database, more: str
+) -> None:
+    """Ends asked only for what a graph is drawn with are read lightly; asked for more,
+    directly or through fragments, they answer it all, and the same for what both ask."""
+    origin = b.process("DK-0101", title="Origin", phase="IMPLEMENTATION", summary="Robot A",
+                       kle="02.00.00")  # fmt: skip
+    copy = b.process("DK-0102", title="Copy", summary="Robot B")
+    await b.insert_rows(
+        empty_db,
+        municipality=[b.municipality("DK-0101"), b.municipality("DK-0102")],
+        process=[origin, copy],
+        reuse_link=[link(copy, origin, "WHOLE_SOLUTION", date(2024, 1, 1))],
+    )
+    drawn = (await run_as(empty_db, ENDS_DRAWN)).ok()["reuseGraph"]
+    full = (await run_as(empty_db, more)).ok()["reuseGraph"]
+    assert drawn["links"] == [
+        {
+            "origin": {"id": gid(origin), "title": "Origin", "phase": "IMPLEMENTATION",
+                       "municipality": {"code": "DK-0101"}},
+            "derived": {"id": gid(copy), "title": "Copy"},
+        }
+    ]  # fmt: skip
+    (edge,) = full["links"]
+    assert edge == {
+        "origin": {**drawn["links"][0]["origin"], "summary": "Robot A", "kle": "02.00.00"},
+        "derived": {**drawn["links"][0]["derived"], "summary": "Robot B", "kle": None},
+    }
+    assert sorted(full["processes"], key=lambda n: n["title"]) == [
+        {"id": gid(copy), "title": "Copy", "summary": "Robot B", "kle": None},
+        {"id": gid(origin), "title": "Origin", "summary": "Robot A", "kle": "02.00.00"},
+    ]
+
+
 async def test_an_answered_graph_frees_what_it_loaded_without_the_cycle_collector(
     empty_db: Database,
 ) -> None:

@@ -13,6 +13,7 @@ from reusegraph.schema.filters import municipality_codes
 from reusegraph.schema.municipalities import Municipality
 from reusegraph.schema.processes import Process
 from reusegraph.schema.reuse import ReuseLink
+from reusegraph.schema.selection import asked_at
 from reusegraph.store import network
 from reusegraph.store.network import Direction, Leader, Period, Tally
 
@@ -179,7 +180,8 @@ class ReuseNetworkQueries:
         chosen = period(from_, to)
         reader, viewer = info.context.reader, info.context.viewer
         page = await network.graph_links(reader, viewer, codes, chosen, first=size, after=after)
-        links = await ReuseLink.many(info, page.links)
+        ends = asked_at(info, ("links", "origin"), ("links", "derived"), ("processes",))
+        links = await ReuseLink.many(info, page.links, refs=ends <= Process.REF_FIELDS)
         owners = {end._municipality_code for link in links for end in (link.origin, link.derived)}
         await info.context.loaders.municipality_by_code.load_many(sorted(owners))  # then at once
         return ReuseGraph(

@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Awaitable, Iterable
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import strawberry
 from sqlalchemy.engine import Row
@@ -269,6 +269,36 @@ class Process(Node):
             _agreement_id=r["agreement_id"],
             _source_code=r["source_code"],
         )
+
+    REF_FIELDS: ClassVar[frozenset[str]] = frozenset(
+        {"id", "title", "phase", "municipality", "source", "__typename"}
+    )
+    """What ``ref`` answers."""
+
+    @classmethod
+    def ref(cls, row: Row[Any]) -> "Process":
+        """A process that can answer only ``REF_FIELDS``, from ``process_refs_by_ids``.
+
+        For selections that ask no more (``schema.selection``): a reuse graph's thousand
+        ends read five columns instead of sixty-five and are built in a tenth of the time.
+        """
+        note_source(row.source_code)
+        ref = cls.__new__(cls)
+        ref.id = strawberry.ID(global_id("Process", row.id))
+        ref.title = row.title
+        ref.phase = row.phase
+        ref._id = row.id
+        ref._municipality_code = row.municipality_code
+        ref._source_code = row.source_code
+        ref._vendor_id = ref._agreement_id = None
+        return ref
+
+    @classmethod
+    async def load_refs(cls, info: Info, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, "Process"]:
+        """``load_many`` for selections within ``REF_FIELDS``."""
+        unique = list(dict.fromkeys(ids))
+        rows = await info.context.loaders.process_ref_by_id.load_many(unique)
+        return {i: cls.ref(row) for i, row in zip(unique, rows, strict=True) if row}
 
     @classmethod
     async def load(cls, info: Info, process_id: uuid.UUID) -> "Process | None":

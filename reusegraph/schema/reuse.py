@@ -17,10 +17,12 @@ if TYPE_CHECKING:
 ProcessRef = Annotated["Process", strawberry.lazy("reusegraph.schema.processes")]
 
 
-async def _ends(info: Info, rows: Sequence[Row[Any]]) -> dict[Any, "Process"]:
+async def _ends(info: Info, rows: Sequence[Row[Any]], *, refs: bool) -> dict[Any, "Process"]:
     from reusegraph.schema.processes import Process
 
     ids = (i for row in rows for i in (row.origin_id, row.derived_id))
+    if refs:
+        return await Process.load_refs(info, ids)
     return await Process.load_many(info, ids)
 
 
@@ -38,8 +40,12 @@ class ReuseLink:
     derived: ProcessRef
 
     @classmethod
-    async def many(cls, info: Info, rows: Sequence[Row[Any]]) -> list["ReuseLink"]:
-        ends = await _ends(info, rows)
+    async def many(
+        cls, info: Info, rows: Sequence[Row[Any]], *, refs: bool = False
+    ) -> list["ReuseLink"]:
+        """``refs``: the caller checked that the ends are asked no more than
+        ``Process.REF_FIELDS``."""
+        ends = await _ends(info, rows, refs=refs)
         return [cls(**_fields(row, ends)) for row in rows]
 
 
@@ -70,7 +76,7 @@ class Lineage:
 
     @classmethod
     async def of(cls, info: Info, rows: Sequence[Row[Any]]) -> "Lineage":
-        ends = await _ends(info, rows)
+        ends = await _ends(info, rows, refs=False)
 
         def link(row: Row[Any]) -> LineageLink:
             return LineageLink(**_fields(row, ends), depth=abs(row.depth))

@@ -203,6 +203,16 @@ async def processes_by_ids(
     return {row.id: row for row in (await reader.execute(statement)).all()}
 
 
+async def process_refs_by_ids(
+    reader: Reader, viewer: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Row[Any]]:
+    """Only what the ends of a reuse graph are usually drawn with (``schema.Process.ref``)."""
+    statement = select(P.c.id, P.c.title, P.c.phase, P.c.municipality_code, P.c.source_code).where(
+        any_of(P.c.id, ids), readable_processes(viewer)
+    )
+    return {row.id: row for row in (await reader.execute(statement)).all()}
+
+
 async def counts_by_municipality(
     reader: Reader, viewer: Principal, codes: Sequence[str]
 ) -> dict[str, int]:
