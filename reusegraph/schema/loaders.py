@@ -84,9 +84,6 @@ class Loaders:
         self.process_by_id: DataLoader[uuid.UUID, Row[Any] | None] = _one(
             bind_viewer(processes.processes_by_ids)
         )
-        self.process_ref_by_id: DataLoader[uuid.UUID, Row[Any] | None] = _one(
-            bind_viewer(processes.process_refs_by_ids)
-        )
         self.process_count_by_municipality: DataLoader[str, int | None] = _one(
             bind_viewer(processes.counts_by_municipality)
         )

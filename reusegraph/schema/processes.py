@@ -28,6 +28,7 @@ from reusegraph.schema.node import Node
 from reusegraph.schema.process_documents import ProcessAttachment, ProcessLink
 from reusegraph.schema.provenance import note_source
 from reusegraph.schema.scoring import MODEL, ProcessScore, ScoreWeights, store_weights
+from reusegraph.store import processes as store_processes
 from reusegraph.store.enums import ASSESSMENT_FIELDS
 from reusegraph.store.enums import BenefitKind as StoreBenefitKind
 from reusegraph.store.processes import expected_hours_per_year
@@ -295,10 +296,13 @@ class Process(Node):
 
     @classmethod
     async def load_refs(cls, info: Info, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, "Process"]:
-        """``load_many`` for selections within ``REF_FIELDS``."""
-        unique = list(dict.fromkeys(ids))
-        rows = await info.context.loaders.process_ref_by_id.load_many(unique)
-        return {i: cls.ref(row) for i, row in zip(unique, rows, strict=True) if row}
+        """``load_many`` for selections within ``REF_FIELDS``, in one statement without a
+        loader: its future per key cost more than the statement for a large graph."""
+        context = info.context
+        rows = await store_processes.process_refs_by_ids(
+            context.reader, context.viewer, list(dict.fromkeys(ids))
+        )
+        return {i: cls.ref(row) for i, row in rows.items()}
 
     @classmethod
     async def load(cls, info: Info, process_id: uuid.UUID) -> "Process | None":
