@@ -30,9 +30,10 @@ def write_markdown(results: dict[str, Any]) -> str:
         "",
         "## Results (median of the repetitions)",
         "",
-        "| sources | processes | benefit records | sync | wall s | all runs s | peak RSS MiB"
-        " | gateway CPU s | PostgreSQL CPU s | fixture CPU s | other load (cores) | converged |",
-        "|---:|---:|---:|---|---:|---|---:|---:|---:|---:|---:|---|",
+        "| sources | processes | benefit records | sync | wall s | all runs s | CPU probe ms"
+        " | peak RSS MiB | gateway CPU s | PostgreSQL CPU s | fixture CPU s | other load (cores)"
+        " | converged |",
+        "|---:|---:|---:|---|---:|---|---|---:|---:|---:|---:|---:|---|",
     ]
     for key in sorted(configs, key=int):
         config = configs[key]
@@ -47,6 +48,7 @@ def write_markdown(results: dict[str, Any]) -> str:
                 f"| {config['sources']} | {config['processes']:,} | {config['benefit_records']:,}"
                 f" | {what} | **{summary['wall_seconds']:g}**"
                 f" | {', '.join(f'{w:g}' for w in summary['wall_seconds_all'])}"
+                f" | {_probes(summary)}"
                 f" | {summary['peak_rss_mib']:g} | {summary['gateway_cpu_seconds']:g}"
                 f" | {watched.get('postgres', '-')} | {watched.get('fixture', '-')}"
                 f" | {summary['other_cpu_cores']:g} | {'yes' if summary['converged'] else 'NO'} |"
@@ -56,6 +58,12 @@ def write_markdown(results: dict[str, Any]) -> str:
     if NOTES.exists():
         lines += ["", NOTES.read_text().strip()]
     return "\n".join(lines) + "\n"
+
+
+def _probes(summary: dict[str, Any]) -> str:
+    """Each run's ``machine.cpu_probe_ms``, taken just before it: lower is a faster machine."""
+    probes = [p for p in summary.get("cpu_probe_ms_all", []) if p is not None]
+    return ", ".join(f"{p:g}" for p in probes) if probes else "-"
 
 
 def _cpu(configs: dict[str, Any]) -> list[str]:
@@ -170,7 +178,9 @@ def _setup(results: dict[str, Any]) -> list[str]:
         f"- Page size {setup['page_size']}; concurrency: {setup['concurrency']};"
         f" {setup['aggregate']}; every timed run under `flock {setup['lock']}`.",
         f"- Before each timed sync, waited for the server's autovacuum workers to finish:"
-        f" {_waits(results)}.",
+        f" {_waits(results)}. Then timed a fixed Python loop (`bench.machine.cpu_probe_ms`,"
+        " the CPU probe column): the shared cores' speed moves by up to 1.8x within an hour,"
+        " and runs are comparable only at similar probes.",
     ]
 
 
