@@ -194,6 +194,7 @@ async def repetition(
             run = measured_sync(f"{label}-{phase}", url, options, watch)
             run["waited_for_autovacuum_seconds"] = waited
             run["cpu_probe_ms"] = probe
+            run["cpu_probe_after_ms"] = machine.cpu_probe_ms()
             expected = recording.expected["full" if phase == "full" else "incremental"]
             mark = None if phase == "full" else recording.mark
             state = await mirror_state(url, codes, mark)
@@ -206,7 +207,7 @@ async def repetition(
                 f" {run['peak_rss_mib']:6.1f} MiB  gateway CPU {run['cpu_seconds']:6.2f} s"
                 f"  {run['watched_cpu_seconds']}  other {run['other_cpu_cores']} cores"
                 f"  {'converged' if run['converged'] else 'NOT CONVERGED'}"
-                f"  CPU probe {run['cpu_probe_ms']} ms"
+                f"  CPU probe {run['cpu_probe_ms']} -> {run['cpu_probe_after_ms']} ms"
             )
             if not run["converged"]:
                 say(f"    {run['outcomes']} {run['differences'][:2]}; log {run['log']}")
@@ -241,7 +242,7 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "wall_seconds": median("wall_seconds"),
         "wall_seconds_all": [r["wall_seconds"] for r in runs],
-        "cpu_probe_ms_all": [r.get("cpu_probe_ms") for r in runs],
+        "cpu_probe_ms_all": [[r.get("cpu_probe_ms"), r.get("cpu_probe_after_ms")] for r in runs],
         "peak_rss_mib": median("peak_rss_mib"),
         "peak_rss_mib_all": [r["peak_rss_mib"] for r in runs],
         "gateway_cpu_seconds": median("cpu_seconds"),

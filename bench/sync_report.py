@@ -61,9 +61,9 @@ def write_markdown(results: dict[str, Any]) -> str:
 
 
 def _probes(summary: dict[str, Any]) -> str:
-    """Each run's ``machine.cpu_probe_ms``, taken just before it: lower is a faster machine."""
-    probes = [p for p in summary.get("cpu_probe_ms_all", []) if p is not None]
-    return ", ".join(f"{p:g}" for p in probes) if probes else "-"
+    """Each run's ``machine.cpu_probe_ms`` just before and after it: lower is faster."""
+    pairs = [p for p in summary.get("cpu_probe_ms_all", []) if isinstance(p, list) and p[0]]
+    return ", ".join(f"{before:g}/{after:g}" for before, after in pairs) if pairs else "-"
 
 
 def _cpu(configs: dict[str, Any]) -> list[str]:
@@ -178,9 +178,9 @@ def _setup(results: dict[str, Any]) -> list[str]:
         f"- Page size {setup['page_size']}; concurrency: {setup['concurrency']};"
         f" {setup['aggregate']}; every timed run under `flock {setup['lock']}`.",
         f"- Before each timed sync, waited for the server's autovacuum workers to finish:"
-        f" {_waits(results)}. Then timed a fixed Python loop (`bench.machine.cpu_probe_ms`,"
-        " the CPU probe column): the shared cores' speed moves by up to 1.8x within an hour,"
-        " and runs are comparable only at similar probes.",
+        f" {_waits(results)}. A fixed Python loop was timed just before and after each run"
+        " (`bench.machine.cpu_probe_ms`, the CPU probe column): the shared cores' speed"
+        " moves by up to 1.8x within an hour, and runs compare only at similar probes.",
     ]
 
 

@@ -15,7 +15,6 @@ from reusegraph.store.databases import create_database, database_exists
 from reusegraph.store.embedded import EmbeddedPostgres
 from reusegraph.store.engine import Database
 from reusegraph.store.errors import SchemaBehind
-from reusegraph.store.schema_version import current_revision, head_revision, upgrade
 from reusegraph.store.urls import with_database
 
 EMBEDDED_DATABASE = "reusegraph"
@@ -42,6 +41,9 @@ def resolve_database(settings: Settings) -> ResolvedDatabase:
 async def prepare(
     url: str, *, migrate: bool, load_demo_data: bool, say: "Say", verbose: bool = False
 ) -> None:
+    # Here, not at the top: alembic is needed to start the server, not to sync from it.
+    from reusegraph.store.schema_version import current_revision, head_revision, upgrade
+
     db = Database(url, pool_size=2)
     try:
         current = await current_revision(db.engine)

@@ -14,12 +14,11 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from sqlalchemy.exc import SQLAlchemyError
 
-from reusegraph.federation import os2autoproces_source as os2
 from reusegraph.federation.backoff import Backoff, retrying
 from reusegraph.federation.breaker import Breaker
 from reusegraph.federation.credentials import Credentials, read_secret
@@ -38,6 +37,9 @@ from reusegraph.store.errors import DatabaseUnavailable
 from reusegraph.store.mirror_records import MirrorRecord, Tombstone
 from reusegraph.store.source_writes import parse_schedule
 from reusegraph.store.sync_writes import PageOutcome
+
+if TYPE_CHECKING:
+    from reusegraph.federation import os2autoproces_source as os2
 
 log = logging.getLogger("reusegraph.sync")
 STATISTICS_CHECK_ROWS = 500
@@ -238,6 +240,9 @@ class SyncEngine:
     async def _pull_listing(self, source: Any, owners: list[str], result: RunResult) -> None:
         if not source.endpoint:
             raise SourceMisconfigured(f"source {source.code} has no endpoint")
+        # Here, not at the top: it brings openpyxl, which a feed-only sync never needs.
+        from reusegraph.federation import os2autoproces_source as os2
+
         api_key = read_secret(source.secret_ref, source.code)
         scan = os2.ScanCursor.load(source.cursor)
         if source.cursor is None:
@@ -273,7 +278,7 @@ class SyncEngine:
         source: Any,
         owners: list[str],
         records: list[MirrorRecord],
-        scan: os2.ScanCursor,
+        scan: "os2.ScanCursor",
         result: RunResult,
     ) -> None:
         """The last page, and what the listing no longer has, in one transaction."""
