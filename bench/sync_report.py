@@ -30,7 +30,7 @@ def write_markdown(results: dict[str, Any]) -> str:
         "",
         "## Results (median of the repetitions)",
         "",
-        "| sources | processes | benefit records | sync | wall s | all runs s | CPU probe ms"
+        "| sources | processes | benefit records | sync | wall s | all runs s | CPU probe ms before/after"
         " | peak RSS MiB | gateway CPU s | PostgreSQL CPU s | fixture CPU s | other load (cores)"
         " | converged |",
         "|---:|---:|---:|---|---:|---|---|---:|---:|---:|---:|---:|---|",
