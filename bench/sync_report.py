@@ -31,7 +31,8 @@ def write_markdown(results: dict[str, Any]) -> str:
         "## Results (median of the repetitions)",
         "",
         "| sources | processes | benefit records | sync | wall s | all runs s"
-        " | CPU probe ms before/after | peak RSS MiB | gateway CPU s | PostgreSQL CPU s | fixture CPU s | other load (cores)"
+        " | CPU probe ms before/after | peak RSS MiB | gateway CPU s | PostgreSQL CPU s"
+        " | fixture CPU s | other load (cores)"
         " | converged |",
         "|---:|---:|---:|---|---:|---|---|---:|---:|---:|---:|---:|---|",
     ]
