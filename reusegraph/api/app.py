@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
 from reusegraph.api.exports import ProcessExport
+from reusegraph.api.compiled import CompiledPath
 from reusegraph.api.graphql import GraphQLEndpoint
 from reusegraph.api.health import healthz, readyz
 from reusegraph.api.heap import freeze_startup_heap
@@ -20,7 +21,10 @@ from reusegraph.api.settings import Settings
 from reusegraph.api.sync_webhook import SourceSyncWebhook
 from reusegraph.federation.scheduler import SyncScheduler
 from reusegraph.federation.sync import SyncEngine
-from reusegraph.schema import build_schema
+from reusegraph.compiler import Compiler
+from reusegraph.compiler.freshness import Freshness
+from reusegraph.compiler.runner import CompiledReads
+from reusegraph.schema import Schema, build_schema
 from reusegraph.store.engine import Database
 from reusegraph.store.errors import SchemaBehind
 from reusegraph.store.schema_version import current_revision, head_revision
@@ -41,6 +45,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
     login = LoginRoutes(issuers, sessions, settings.public_url)
     sync_engine = SyncEngine(db)
     scheduler = SyncScheduler(sync_engine, settings.sync_check_seconds)
+    compiled = _compiled_path(settings, schema, db, database_url)
     graphql = GraphQLEndpoint(
         schema,
         db,
@@ -48,6 +53,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         max_body_bytes=settings.max_body_bytes,
         graphiql=settings.graphiql,
         on_issuers_changed=issuers.invalidate,
+        compiled=compiled,
     )
 
     @asynccontextmanager
@@ -63,6 +69,8 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             await scheduler.stop()
             await sync_engine.aclose()
             await client.aclose()
+            if compiled is not None:
+                await compiled.close()
             await db.dispose()
 
     async def home(_: object) -> RedirectResponse:
@@ -99,8 +107,23 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         lifespan=lifespan,
     )
     app.state.db = db
+    app.state.compiled = compiled
     app.state.schema = schema
     app.state.authenticator = authenticator
     app.state.issuers = issuers
     app.state.keys = keys
     return app
+
+
+def _compiled_path(
+    settings: Settings, schema: Schema, db: Database, database_url: str
+) -> CompiledPath | None:
+    if not settings.compiled_reads:
+        return None
+    compiler = Compiler(schema._schema, schema.limits.rules, schema.limits.max_tokens)
+    reads = CompiledReads(
+        database_url,
+        pool_size=settings.pool_size,
+        statement_timeout_ms=settings.statement_timeout_ms,
+    )
+    return CompiledPath(compiler, reads, Freshness(db))

@@ -18,6 +18,7 @@ from starlette.types import Receive, Scope, Send
 from strawberry.federation import Schema
 from strawberry.types.graphql import OperationType
 
+from reusegraph.api.compiled import CompiledPath
 from reusegraph.api.graphiql import render_graphiql
 from reusegraph.auth.authenticator import Authenticator, challenge
 from reusegraph.auth.errors import AuthError, InvalidToken
@@ -31,6 +32,8 @@ log = logging.getLogger("reusegraph.graphql")
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
+PATH_HEADER = "X-Reusegraph-Path"
+"""Which path answered: ``compiled``, or ``executor`` with the compiler's reason."""
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -60,6 +63,7 @@ class GraphQLEndpoint:
         max_body_bytes: int,
         graphiql: bool,
         on_issuers_changed: Callable[[], None] | None = None,
+        compiled: CompiledPath | None = None,
     ) -> None:
         self.schema = schema
         self.db = db
@@ -67,6 +71,7 @@ class GraphQLEndpoint:
         self.max_body_bytes = max_body_bytes
         self.graphiql = graphiql
         self.on_issuers_changed = on_issuers_changed
+        self.compiled = compiled
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -93,6 +98,12 @@ class GraphQLEndpoint:
             }
             return _response(refusal, error.status, media_type, request_id, error.headers)
 
+        path = "executor"
+        if self.compiled is not None:
+            answer = await self.compiled.answer(query, operation_name, variables, viewer)
+            if isinstance(answer, bytes):
+                return _raw_response(answer, media_type, request_id)
+            path = f"executor; {answer}"
         allowed = {OperationType.QUERY} if request.method == "GET" else None
         async with self.db.read(viewer) as reader:
             context = Context(
@@ -127,7 +138,7 @@ class GraphQLEndpoint:
                 status = 405
             elif media_type == GRAPHQL_RESPONSE:
                 status = 400
-        return _response(body, status, media_type, request_id)
+        return _response(body, status, media_type, request_id, {PATH_HEADER: path})
 
     async def _authenticate(self, request: Request) -> Principal:
         try:
@@ -204,6 +215,11 @@ def _wants_html(request: Request) -> bool:
 def _response_type(accept: str) -> str:
     """The spec's media type when the client asks for it; plain JSON otherwise."""
     return GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in accept else JSON
+
+
+def _raw_response(body: bytes, media_type: str, request_id: str) -> Response:
+    headers = {"X-Request-ID": request_id, PATH_HEADER: "compiled"}
+    return Response(body, media_type=f"{media_type}; charset=utf-8", headers=headers)
 
 
 def _response(

@@ -38,6 +38,8 @@ class Settings:
     """REUSEGRAPH_MAX_DEPTH: deepest query accepted."""
     max_aliases: int = 30
     """REUSEGRAPH_MAX_ALIASES: most aliases in one query."""
+    compiled_reads: bool = True
+    """REUSEGRAPH_COMPILED_READS: answer the queries the compiler covers with one SQL statement."""
     graphiql: bool = True
     """REUSEGRAPH_GRAPHIQL: serve GraphiQL to browsers on GET /graphql."""
     log_level: str = "info"

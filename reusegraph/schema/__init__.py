@@ -4,10 +4,12 @@ Printed as an Apollo Federation v2.9 subgraph (the newest version both Apollo's 
 Guild's composition accept), so the gateway can also sit behind a federation router.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from graphql.validation import ASTValidationRule, specified_rules
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -30,7 +32,17 @@ from reusegraph.schema.vendors import Vendor
 FEDERATION_VERSION = "2.9"
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What the executor checks before execution, for the compiled path to check alike."""
+
+    rules: list[type[ASTValidationRule]]
+    max_tokens: int
+
+
 class Schema(strawberry.federation.Schema):
+    limits: Limits
+
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Client errors are not server problems; unexpected ones are logged by the endpoint."""
 
@@ -42,7 +54,7 @@ def build_schema(*, max_depth: int = 12, max_aliases: int = 30, max_tokens: int 
         *QueryDepthLimiter(max_depth=max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
     ]
-    return Schema(
+    schema = Schema(
         query=Query,
         mutation=Mutation,
         types=[Municipality, Process, Vendor, FrameworkAgreement, NetworkMeeting],
@@ -55,3 +67,5 @@ def build_schema(*, max_depth: int = 12, max_aliases: int = 30, max_tokens: int 
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
         ],
     )
+    schema.limits = Limits(rules=[*specified_rules, *limits], max_tokens=max_tokens)
+    return schema

@@ -12,8 +12,10 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Float,
+    any_,
     case,
     cast,
     exists,
@@ -37,7 +39,7 @@ from reusegraph.store.models import (
 )
 from reusegraph.store.pagination import Page, fetch_page
 from reusegraph.store.scoring import ScoreWeights
-from reusegraph.store.visibility import readable_processes
+from reusegraph.store.visibility import readable_processes, sees_internals
 
 P = Process.__table__
 M = Municipality.__table__
@@ -88,16 +90,13 @@ def ts_query(text: str) -> ColumnElement[Any]:
 
 
 def _columns(viewer: Principal) -> list[ColumnElement[Any]]:
-    own: ColumnElement[bool] | None = None
-    if viewer.municipality is not None and viewer.is_member_of(viewer.municipality):
-        own = P.c.municipality_code == viewer.municipality
+    own = sees_internals(P)
     columns: list[ColumnElement[Any]] = []
     for column in P.c:
         if column.name in ("search", "title_trigrams"):
             continue
         if column.name in INTERNAL_COLUMNS:
-            hidden = null() if own is None else case((own, column), else_=null())
-            columns.append(hidden.label(column.name))
+            columns.append(case((own, column), else_=null()).label(column.name))
         else:
             columns.append(column)
     return columns
@@ -108,32 +107,55 @@ def process_columns(viewer: Principal) -> list[ColumnElement[Any]]:
     return _columns(viewer)
 
 
-def _conditions(viewer: Principal, query: ProcessQuery) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [readable_processes(viewer)]
-    if query.municipalities:
-        where.append(P.c.municipality_code.in_(query.municipalities))
-    if query.countries:
-        where.append(
-            P.c.municipality_code.in_(select(M.c.code).where(M.c.country.in_(query.countries)))
-        )
-    if query.phases:
-        where.append(P.c.phase.in_(query.phases))
-    if query.statuses:
-        where.append(P.c.status.in_(query.statuses))
-    if query.domains:
-        where.append(P.c.domains.op("&&")(cast(list(query.domains), P.c.domains.type)))
-    if query.technologies:
+def _one_of(column: ColumnElement[Any], values: "Sequence[Any] | BindParameter[Any]") -> Any:
+    """``column = ANY(values)``: one array parameter, whether ``values`` is a list or a
+    parameter the compiled read path binds per request (``reusegraph.compiler``)."""
+    if isinstance(values, BindParameter):
+        return column == any_(values)
+    return any_of(column, values)
+
+
+def _given(values: object) -> bool:
+    return isinstance(values, BindParameter) or bool(values)
+
+
+def process_filters(query: ProcessQuery) -> list[ColumnElement[bool]]:
+    """The filters of ``processes``, for both read paths: a field of ``query`` may hold a
+    value or a ``BindParameter`` (the compiled path's, bound per request). Visibility is
+    not among them: ``_conditions`` adds it, and the compiled path leaves it to RLS."""
+    where: list[ColumnElement[bool]] = []
+    if _given(query.municipalities):
+        where.append(_one_of(P.c.municipality_code, query.municipalities))  # type: ignore[arg-type]
+    if _given(query.countries):
+        in_country = _one_of(M.c.country, query.countries)  # type: ignore[arg-type]
+        where.append(P.c.municipality_code.in_(select(M.c.code).where(in_country)))
+    if _given(query.phases):
+        where.append(_one_of(P.c.phase, query.phases))  # type: ignore[arg-type]
+    if _given(query.statuses):
+        where.append(_one_of(P.c.status, query.statuses))  # type: ignore[arg-type]
+    if _given(query.domains):
+        domains = query.domains
+        if not isinstance(domains, BindParameter):
+            domains = list(domains)  # type: ignore[arg-type]
+        where.append(P.c.domains.op("&&")(cast(domains, P.c.domains.type)))
+    if _given(query.technologies):
         t = process_technology
         where.append(
-            exists().where(t.c.process_id == P.c.id, t.c.technology_code.in_(query.technologies))
+            exists().where(
+                t.c.process_id == P.c.id,
+                _one_of(t.c.technology_code, query.technologies),  # type: ignore[arg-type]
+            )
         )
-    if query.it_systems:
+    if _given(query.it_systems):
         s = process_it_system
         where.append(
-            exists().where(s.c.process_id == P.c.id, s.c.it_system_code.in_(query.it_systems))
+            exists().where(
+                s.c.process_id == P.c.id,
+                _one_of(s.c.it_system_code, query.it_systems),  # type: ignore[arg-type]
+            )
         )
-    if query.vendors:
-        where.append(P.c.vendor_id.in_(query.vendors))
+    if _given(query.vendors):
+        where.append(_one_of(P.c.vendor_id, query.vendors))  # type: ignore[arg-type]
     if query.kle_prefixes:
         where.append(or_(*(P.c.kle.startswith(prefix) for prefix in query.kle_prefixes)))
     if query.updated_since is not None:
@@ -142,9 +164,13 @@ def _conditions(viewer: Principal, query: ProcessQuery) -> list[ColumnElement[bo
         r = ReuseLink.__table__
         linked = exists().where(or_(r.c.derived_id == P.c.id, r.c.origin_id == P.c.id))
         where.append(linked if query.has_reuse else ~linked)
-    if query.search:
-        where.append(P.c.search.op("@@")(ts_query(query.search)))
+    if _given(query.search):
+        where.append(P.c.search.op("@@")(ts_query(query.search)))  # type: ignore[arg-type]
     return where
+
+
+def _conditions(viewer: Principal, query: ProcessQuery) -> list[ColumnElement[bool]]:
+    return [readable_processes(viewer), *process_filters(query)]
 
 
 def _sort_key(order: ProcessOrder, query: ProcessQuery) -> ColumnElement[Any]:

@@ -46,3 +46,23 @@ def transaction_settings(
         "system": "on" if viewer is None else "",
     }
     return (_READ_ONLY if read_only else _SETTINGS), params
+
+
+def settings_sql(viewer: Principal | None, timeout_ms: int, *, read_only: bool) -> str:
+    """The same settings as one SQL text with literal values, for the compiled read path to
+    send together with its ``BEGIN`` in one simple-protocol message (one round trip).
+
+    Safe only with ``standard_conforming_strings`` on (its pool sets it); the values are
+    a token's validated subject and municipality code.
+    """
+    statement, params = transaction_settings(viewer, timeout_ms, read_only=read_only)
+    text_ = statement.text
+    for name, value in params.items():
+        text_ = text_.replace(f":{name},", f"{_literal(str(value))},")
+    return text_
+
+
+def _literal(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("a setting cannot hold a NUL character")
+    return "'" + value.replace("'", "''") + "'"

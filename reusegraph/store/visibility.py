@@ -5,7 +5,7 @@ readable by everyone; MUNICIPALITY ones by members of the owning municipality; P
 ones by their reporter and co-editors in that municipality.
 """
 
-from sqlalchemy import ColumnElement, FromClause, and_, false, literal, or_
+from sqlalchemy import ColumnElement, FromClause, and_, false, func, literal, or_
 
 from reusegraph.auth.principal import Principal
 from reusegraph.store.enums import ProcessType, Visibility
@@ -32,3 +32,15 @@ def readable_processes(viewer: Principal, table: FromClause = _process) -> Colum
             or_(c.reporter == viewer.subject, literal(viewer.subject) == c.co_editors.any_()),
         )
     return or_(public, and_(own, or_(c.visibility == Visibility.MUNICIPALITY, personal)))
+
+
+def sees_internals(table: FromClause = _process) -> ColumnElement[bool]:
+    """Whether this request's viewer may see a process's internal fields (notes, case
+    reference, reporter, owner, co-editors): members of the owning municipality.
+
+    Read from the transaction's ``reusegraph.member_of`` setting (``store/rls.py``), not
+    from a bound value: both read paths, the executor's and the compiled one, render this
+    one rule, and a compiled statement stays the same text for every viewer.
+    """
+    member_of = func.nullif(func.current_setting("reusegraph.member_of", True), "")
+    return table.c.municipality_code == member_of

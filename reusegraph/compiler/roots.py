@@ -1,0 +1,286 @@
+"""Root fields: ``processes``, ``process``, ``node``, ``municipality``, ``municipalities``.
+
+Arguments are checked per request by the executor's own checks (``checked_first``,
+``decode_cursor``, ``parse_uuid_id`` ...); one that refuses raises, and the executor then
+answers the request with exactly its usual error.
+"""
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from graphql import FieldNode
+from sqlalchemy import ARRAY, DateTime, String, Text, bindparam
+
+from reusegraph.compiler.errors import NotCompilable
+from reusegraph.compiler.objects import object_json
+from reusegraph.compiler.selection import Scope
+from reusegraph.compiler.sql import Args, Source, base64url, iso_datetime, json_object
+from reusegraph.schema.core.ids import parse_global_id, parse_uuid_id
+from reusegraph.schema.core.pagination import checked_first
+from reusegraph.schema.filters import check_municipality_code, check_search
+from reusegraph.store.municipalities import ORDER as MUNICIPALITY_ORDER
+from reusegraph.store.pagination import decode_cursor
+from reusegraph.store.processes import ProcessOrder, ProcessQuery, process_filters
+
+Root = Callable[[Scope, list[FieldNode]], str]
+
+_ORDERS = {
+    ProcessOrder.UPDATED_AT: ("process.updated_at", "timestamptz"),
+    ProcessOrder.CREATED_AT: ("process.created_at", "timestamptz"),
+    ProcessOrder.TITLE: ("process.title", "text"),
+}
+_LIST_FILTERS = {
+    "country": "countries",
+    "phase": "phases",
+    "status": "statuses",
+    "domain": "domains",
+}
+_FILTERS = {*_LIST_FILTERS, "updatedSince", "hasReuse"}
+
+
+def _enum_values(site: int, argument: str, name: str) -> Source:
+    return lambda args: [str(v.value) for v in args[site][argument][name]]
+
+
+def _process_query(
+    scope: Scope, site: int, now: dict[str, Any]
+) -> tuple[ProcessQuery, dict[str, Source]]:
+    given = {k: v for k, v in (now.get("filter") or {}).items() if v is not None and v != []}
+    unknown = set(given) - _FILTERS
+    if unknown:
+        raise NotCompilable(f"filter {', '.join(sorted(unknown))} (checked against the registry)")
+    readers: dict[str, Source] = {}
+    fields: dict[str, Any] = {}
+    for name, attribute in _LIST_FILTERS.items():
+        if name in given:
+            readers[f"f_{name}"] = _enum_values(site, "filter", name)
+            fields[attribute] = bindparam(f"f_{name}", type_=ARRAY(String))
+    if "updatedSince" in given:
+        readers["f_updated"] = lambda args: args[site]["filter"]["updatedSince"]
+        fields["updated_since"] = bindparam("f_updated", type_=DateTime(timezone=True))
+    if "hasReuse" in given:
+        fields["has_reuse"] = bool(given["hasReuse"])
+    if check_search(now.get("search")) is not None:
+        readers["f_search"] = lambda args: check_search(args[site]["search"])
+        fields["search"] = bindparam("f_search", type_=Text)
+    return ProcessQuery(**fields), readers
+
+
+def _order(now: dict[str, Any], searching: bool) -> tuple[ProcessOrder, bool]:
+    order = now.get("orderBy")
+    if order is None:
+        if searching:
+            raise NotCompilable("order RELEVANCE (a float cursor)")
+        return ProcessOrder.UPDATED_AT, True
+    field = order["field"]
+    if field not in _ORDERS:
+        raise NotCompilable(f"order {field.value}")
+    return field, order["direction"].value == "DESC"
+
+
+def processes(scope: Scope, nodes: list[FieldNode]) -> str:
+    site, now = scope.arguments("Query", nodes[0])
+    query, readers = _process_query(scope, site, now)
+    order, descending = _order(now, query.search is not None)
+    conditions = [scope.params.embed(c, readers) for c in process_filters(query)]
+    sort, sort_type = _ORDERS[order]
+    first = scope.params.add(lambda args: checked_first(args[site]["first"]), "int")
+    if now.get("after") is not None:
+
+        def cursor(args: Args) -> tuple[Any, uuid.UUID]:
+            value, key = decode_cursor(args[site]["after"], order.value)
+            if sort_type == "timestamptz" and not isinstance(value, datetime):
+                raise ValueError("cursor value is not a time")
+            return value, uuid.UUID(key)
+
+        value = scope.params.add(lambda args: cursor(args)[0], sort_type)
+        key = scope.params.add(lambda args: cursor(args)[1], "uuid")
+        conditions.append(f"({sort}, process.id) {'<' if descending else '>'} ({value}, {key})")
+    where = " WHERE " + " AND ".join(f"({c})" for c in conditions) if conditions else ""
+    direction = "DESC" if descending else "ASC"
+    page = (
+        f"SELECT process.* FROM process{where}"
+        f" ORDER BY {sort} {direction}, process.id {direction} LIMIT {first} + 1"
+    )
+    sort_json = iso_datetime(sort) if sort_type == "timestamptz" else f"to_json({sort})::text"
+    sort_json = (
+        f"'{{\"t\":\"' || {sort_json} || '\"}}'" if sort_type == "timestamptz" else sort_json
+    )
+    cursor_text = base64url(f"'[\"{order.value}\",' || {sort_json} || ',\"' || process.id || '\"]'")
+    return _connection(
+        scope,
+        nodes,
+        "ProcessConnection",
+        page=page,
+        row_order=f"{sort} {direction}, process.id {direction}",
+        cursor=cursor_text,
+        node=lambda field_nodes: object_json(scope, "Process", field_nodes, "process"),
+        count=f"(SELECT count(*) FROM process{where})",
+        first=first,
+        after_given=now.get("after") is not None,
+    )
+
+
+def _connection(
+    scope: Scope,
+    nodes: list[FieldNode],
+    type_name: str,
+    *,
+    page: str,
+    row_order: str,
+    cursor: str,
+    node: Callable[[list[FieldNode]], str],
+    count: str,
+    first: str,
+    after_given: bool,
+) -> str:
+    columns = ["row_number() OVER (ORDER BY " + row_order + ") AS _n", cursor + " AS _c"]
+    pairs: list[tuple[str, str]] = []
+    within = f"FILTER (WHERE _n <= {first})"
+    edge_type = type_name.removesuffix("Connection") + "Edge"
+    for response_key, field_nodes in scope.collect(nodes, type_name).items():
+        name = field_nodes[0].name.value
+        if name == "__typename":
+            pairs.append((response_key, f"'{type_name}'"))
+        elif name == "totalCount":
+            pairs.append((response_key, count))
+        elif name == "nodes":
+            columns.append(f"{node(field_nodes)} AS _j{len(columns)}")
+            pairs.append(
+                (
+                    response_key,
+                    f"coalesce(json_agg(_j{len(columns) - 1} ORDER BY _n) {within}, '[]')",
+                )
+            )
+        elif name == "edges":
+            edge: list[tuple[str, str]] = []
+            for edge_key, edge_nodes in scope.collect(field_nodes, edge_type).items():
+                edge_field = edge_nodes[0].name.value
+                if edge_field == "__typename":
+                    edge.append((edge_key, f"'{edge_type}'"))
+                elif edge_field == "cursor":
+                    edge.append((edge_key, "_c"))
+                else:
+                    columns.append(f"{node(edge_nodes)} AS _j{len(columns)}")
+                    edge.append((edge_key, f"_j{len(columns) - 1}"))
+            pairs.append(
+                (
+                    response_key,
+                    f"coalesce(json_agg({json_object(edge)} ORDER BY _n) {within}, '[]')",
+                )
+            )
+        elif name == "pageInfo":
+            pairs.append((response_key, _page_info(scope, field_nodes, within, first, after_given)))
+        else:
+            raise NotCompilable(f"field {type_name}.{name}")
+    return (
+        f"(SELECT {json_object(pairs)} FROM (SELECT {', '.join(columns)}"
+        f" FROM ({page}) AS {_table(page)}) AS page)"
+    )
+
+
+def _table(page: str) -> str:
+    return page.split(" FROM ", 1)[1].split()[0]
+
+
+def _page_info(
+    scope: Scope, nodes: list[FieldNode], within: str, first: str, after_given: bool
+) -> str:
+    values = {
+        "__typename": "'PageInfo'",
+        "hasNextPage": f"count(*) > {first}",
+        "hasPreviousPage": "true" if after_given else "false",
+        "startCursor": f"(array_agg(_c ORDER BY _n) {within})[1]",
+        "endCursor": f"(array_agg(_c ORDER BY _n DESC) {within})[1]",
+    }
+    return json_object(
+        [(k, values[n[0].name.value]) for k, n in scope.collect(nodes, "PageInfo").items()]
+    )
+
+
+def process(scope: Scope, nodes: list[FieldNode]) -> str:
+    site, _now = scope.arguments("Query", nodes[0])
+    key = scope.params.add(lambda args: parse_uuid_id(str(args[site]["id"]), "Process"), "uuid")
+    body = object_json(scope, "Process", nodes, "process")
+    return f"(SELECT {body} FROM process WHERE process.id = {key})"
+
+
+def municipality(scope: Scope, nodes: list[FieldNode]) -> str:
+    site, _now = scope.arguments("Query", nodes[0])
+
+    def code(args: Args) -> str:
+        value = str(args[site]["code"])
+        check_municipality_code(value, "code")
+        return value
+
+    key = scope.params.add(code, "text")
+    body = object_json(scope, "Municipality", nodes, "municipality")
+    return f"(SELECT {body} FROM municipality WHERE municipality.code = {key})"
+
+
+def node(scope: Scope, nodes: list[FieldNode]) -> str:
+    """One statement for every type the id may name: each branch matches only its own."""
+    site, _now = scope.arguments("Query", nodes[0])
+
+    def part(type_name: str) -> Source:
+        def value(args: Args) -> str | None:
+            kind, key = parse_global_id(str(args[site]["id"]))
+            if kind not in ("Process", "Municipality"):
+                raise ValueError("the executor answers other types")
+            if kind != type_name:
+                return None
+            if kind == "Process":
+                return str(parse_uuid_id(str(args[site]["id"]), "Process"))
+            return key
+
+        return value
+
+    process_key = scope.params.add(part("Process"), "uuid")
+    code = scope.params.add(part("Municipality"), "text")
+    as_process = object_json(scope, "Process", nodes, "process")
+    as_municipality = object_json(scope, "Municipality", nodes, "municipality")
+    return (
+        f"coalesce((SELECT {as_process} FROM process WHERE process.id = {process_key}),"
+        f" (SELECT {as_municipality} FROM municipality WHERE municipality.code = {code}))"
+    )
+
+
+def municipalities(scope: Scope, nodes: list[FieldNode]) -> str:
+    site, now = scope.arguments("Query", nodes[0])
+    if now.get("filter"):
+        raise NotCompilable("municipalities(filter:)")
+    first = scope.params.add(lambda args: checked_first(args[site]["first"]), "int")
+    conditions = ""
+    if now.get("after") is not None:
+
+        def after(args: Args) -> str:
+            return str(decode_cursor(args[site]["after"], MUNICIPALITY_ORDER)[1])
+
+        conditions = f" WHERE municipality.code > {scope.params.add(after, 'text')}"
+    return _connection(
+        scope,
+        nodes,
+        "MunicipalityConnection",
+        page=f"SELECT municipality.* FROM municipality{conditions}"
+        f" ORDER BY municipality.code LIMIT {first} + 1",
+        row_order="municipality.code",
+        cursor=base64url(
+            f'\'["{MUNICIPALITY_ORDER}","\' || municipality.code'
+            " || '\",\"' || municipality.code || '\"]'"
+        ),
+        node=lambda field_nodes: object_json(scope, "Municipality", field_nodes, "municipality"),
+        count="(SELECT count(*) FROM municipality)",
+        first=first,
+        after_given=now.get("after") is not None,
+    )
+
+
+ROOTS: dict[str, Root] = {
+    "processes": processes,
+    "process": process,
+    "node": node,
+    "municipality": municipality,
+    "municipalities": municipalities,
+}
