@@ -10,8 +10,8 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from reusegraph.api.exports import ProcessExport
 from reusegraph.api.compiled import CompiledPath
+from reusegraph.api.exports import ProcessExport
 from reusegraph.api.graphql import GraphQLEndpoint
 from reusegraph.api.health import healthz, readyz
 from reusegraph.api.heap import freeze_startup_heap
@@ -19,11 +19,11 @@ from reusegraph.api.login import BrowserSessions, LoginRoutes
 from reusegraph.api.security import build_authenticator, identity_client
 from reusegraph.api.settings import Settings
 from reusegraph.api.sync_webhook import SourceSyncWebhook
-from reusegraph.federation.scheduler import SyncScheduler
-from reusegraph.federation.sync import SyncEngine
 from reusegraph.compiler import Compiler
 from reusegraph.compiler.freshness import Freshness
 from reusegraph.compiler.runner import CompiledReads
+from reusegraph.federation.scheduler import SyncScheduler
+from reusegraph.federation.sync import SyncEngine
 from reusegraph.schema import Schema, build_schema
 from reusegraph.store.engine import Database
 from reusegraph.store.errors import SchemaBehind

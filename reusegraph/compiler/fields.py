@@ -84,8 +84,7 @@ _INTERNAL_FIELDS = {
 assert set(_INTERNAL_FIELDS.values()) == set(INTERNAL_COLUMNS)
 
 _EXPECTED_HOURS = (
-    "round(({t}.runs_per_year::float8 * {t}.minutes_per_run::float8"
-    " * {t}.automation_percentage::float8 / 6000.0)::numeric, 2)::float8"
+    "round({t}.runs_per_year * {t}.minutes_per_run * {t}.automation_percentage / 6000.0, 2)::float8"
 )
 _LEVELS = [
     "levelOfProfessionalAssessment",

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from graphql import FieldNode
-from sqlalchemy import ARRAY, DateTime, String, Text, bindparam
+from sqlalchemy import ARRAY, DateTime, Float, String, Text, Uuid, bindparam
 
 from reusegraph.compiler.errors import NotCompilable
 from reusegraph.compiler.objects import object_json
@@ -22,7 +22,8 @@ from reusegraph.schema.core.pagination import checked_first
 from reusegraph.schema.filters import check_municipality_code, check_search
 from reusegraph.store.municipalities import ORDER as MUNICIPALITY_ORDER
 from reusegraph.store.pagination import decode_cursor
-from reusegraph.store.processes import ProcessOrder, ProcessQuery, process_filters
+from reusegraph.store.processes import P as PROCESS
+from reusegraph.store.processes import ProcessOrder, ProcessQuery, process_filters, sort_key
 
 Root = Callable[[Scope, list[FieldNode]], str]
 
@@ -37,11 +38,29 @@ _LIST_FILTERS = {
     "status": "statuses",
     "domain": "domains",
 }
-_FILTERS = {*_LIST_FILTERS, "updatedSince", "hasReuse"}
+_REGISTRY_FILTERS = {
+    "municipality": ("municipalities", "municipality"),
+    "technology": ("technologies", "technology"),
+    "itSystem": ("it_systems", "it_system"),
+}
+"""Filters naming codes that must exist: checked by a guard in the statement, so an
+unknown code sends the request to the executor, which names it in its error."""
+_FILTERS = {*_LIST_FILTERS, *_REGISTRY_FILTERS, "vendor", "updatedSince", "hasReuse"}
 
 
 def _enum_values(site: int, argument: str, name: str) -> Source:
     return lambda args: [str(v.value) for v in args[site][argument][name]]
+
+
+def _codes(site: int, name: str) -> Source:
+    def codes(args: Args) -> list[str]:
+        values = [str(v) for v in args[site]["filter"][name]]
+        if name == "municipality":
+            for code in values:
+                check_municipality_code(code, "filter.municipality")
+        return values
+
+    return codes
 
 
 def _process_query(
@@ -57,6 +76,21 @@ def _process_query(
         if name in given:
             readers[f"f_{name}"] = _enum_values(site, "filter", name)
             fields[attribute] = bindparam(f"f_{name}", type_=ARRAY(String))
+    for name, (attribute, table) in _REGISTRY_FILTERS.items():
+        if name in given:
+            codes = _codes(site, name)
+            readers[f"f_{name}"] = codes
+            fields[attribute] = bindparam(f"f_{name}", type_=ARRAY(String))
+            listed = scope.params.add(codes, "text[]")
+            scope.guards.append(
+                f"NOT EXISTS (SELECT 1 FROM unnest({listed}) AS given(code)"
+                f" WHERE given.code NOT IN (SELECT code FROM {table}))"
+            )
+    if "vendor" in given:
+        readers["f_vendor"] = lambda args: [
+            parse_uuid_id(str(v), "Vendor", "filter.vendor") for v in args[site]["filter"]["vendor"]
+        ]
+        fields["vendors"] = bindparam("f_vendor", type_=ARRAY(Uuid))
     if "updatedSince" in given:
         readers["f_updated"] = lambda args: args[site]["filter"]["updatedSince"]
         fields["updated_since"] = bindparam("f_updated", type_=DateTime(timezone=True))
@@ -71,21 +105,37 @@ def _process_query(
 def _order(now: dict[str, Any], searching: bool) -> tuple[ProcessOrder, bool]:
     order = now.get("orderBy")
     if order is None:
-        if searching:
-            raise NotCompilable("order RELEVANCE (a float cursor)")
-        return ProcessOrder.UPDATED_AT, True
+        return (ProcessOrder.RELEVANCE if searching else ProcessOrder.UPDATED_AT), True
     field = order["field"]
-    if field not in _ORDERS:
+    if field not in _ORDERS and field not in _FLOAT_ORDERS:
         raise NotCompilable(f"order {field.value}")
+    if field is ProcessOrder.RELEVANCE and not searching:
+        raise NotCompilable("RELEVANCE without a search: the executor refuses it")
     return field, order["direction"].value == "DESC"
+
+
+_FLOAT_ORDERS = {ProcessOrder.RELEVANCE, ProcessOrder.EXPECTED_HOURS_PER_YEAR}
+
+
+def _float_json(value: str) -> str:
+    """A float8 as orjson writes a Python float: shortest round trip, and ``.0`` on whole
+    numbers (PostgreSQL writes ``100`` where Python writes ``100.0``)."""
+    return (
+        f"CASE WHEN {value} = trunc({value}) AND abs({value}) < 1e16"
+        f" THEN trunc({value})::bigint::text || '.0' ELSE {value}::text END"
+    )
 
 
 def processes(scope: Scope, nodes: list[FieldNode]) -> str:
     site, now = scope.arguments("Query", nodes[0])
     query, readers = _process_query(scope, site, now)
     order, descending = _order(now, query.search is not None)
-    conditions = [scope.params.embed(c, readers) for c in process_filters(query)]
-    sort, sort_type = _ORDERS[order]
+    conditions = [scope.params.embed(c, PROCESS, readers) for c in process_filters(query)]
+    if order in _FLOAT_ORDERS:
+        sort = "(" + scope.params.embed(sort_key(order, query).cast(Float), PROCESS, readers) + ")"
+        sort_type = "float8"
+    else:
+        sort, sort_type = _ORDERS[order]
     first = scope.params.add(lambda args: checked_first(args[site]["first"]), "int")
     if now.get("after") is not None:
 
@@ -104,7 +154,11 @@ def processes(scope: Scope, nodes: list[FieldNode]) -> str:
         f"SELECT process.* FROM process{where}"
         f" ORDER BY {sort} {direction}, process.id {direction} LIMIT {first} + 1"
     )
-    sort_json = iso_datetime(sort) if sort_type == "timestamptz" else f"to_json({sort})::text"
+    sort_json = {
+        "timestamptz": iso_datetime(sort),
+        "float8": _float_json(sort),
+        "text": f"to_json({sort})::text",
+    }[sort_type]
     sort_json = (
         f"'{{\"t\":\"' || {sort_json} || '\"}}'" if sort_type == "timestamptz" else sort_json
     )

@@ -48,8 +48,8 @@ class CompiledReads:
         settings = settings_sql(viewer, self.statement_timeout_ms, read_only=True)
         return "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; " + settings
 
-    async def run(self, viewer: Principal, answer: CompiledAnswer) -> str:
-        """``data`` as JSON text."""
+    async def run(self, viewer: Principal, answer: CompiledAnswer) -> str | None:
+        """``data`` as JSON text; None when the plan's guards refuse (an unknown code)."""
         try:
             pool = await self._connections()
             async with pool.acquire() as connection:
@@ -60,7 +60,7 @@ class CompiledReads:
                     if not connection.is_closed():
                         await connection.execute("ROLLBACK")
                 self.round_trips += 3
-                return str(data)
+                return None if data is None else str(data)
         except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as error:
             raise DatabaseUnavailable(str(error)) from error
 

@@ -15,7 +15,7 @@ from graphql import (
     SelectionSetNode,
     get_named_type,
 )
-from graphql.execution.values import get_argument_values
+from graphql.execution.values import VariableValues, get_argument_values
 
 from reusegraph.compiler.errors import NotCompilable
 from reusegraph.compiler.sql import Args, Params
@@ -29,9 +29,11 @@ class Scope:
 
     schema: GraphQLSchema
     fragments: dict[str, FragmentDefinitionNode]
-    variables: dict[str, Any]
+    variables: VariableValues
     params: Params = field(default_factory=Params)
     sites: list[tuple[GraphQLField, FieldNode]] = field(default_factory=list)
+    guards: list[str] = field(default_factory=list)
+    """Conditions the request must meet for the compiled answer to stand (else NULL)."""
     aliases: int = 0
 
     def alias(self, prefix: str) -> str:
@@ -51,7 +53,7 @@ class Scope:
         return found
 
     def field_type(self, owner: str, name: str) -> str:
-        return get_named_type(self.object_type(owner).fields[name].type).name
+        return str(get_named_type(self.object_type(owner).fields[name].type).name)
 
     def collect(self, nodes: list[FieldNode], type_name: str) -> Collected:
         return self.collect_sets([n.selection_set for n in nodes if n.selection_set], type_name)

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, FromClause, literal_column, select
 from sqlalchemy.dialects.postgresql import asyncpg as pg_asyncpg
 
 from reusegraph.compiler.errors import NotCompilable
@@ -18,7 +18,7 @@ Args = list[dict[str, Any]]
 """Per argument site (a field with arguments in the document): its coerced values."""
 Source = Callable[[Args], Any]
 
-_DIALECT = pg_asyncpg.dialect()
+_DIALECT = pg_asyncpg.dialect()  # type: ignore[no-untyped-call]
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 MAX_KEYS = 50
 """``json_build_object`` takes at most 100 arguments."""
@@ -32,10 +32,14 @@ class Params:
         self.sources.append(source)
         return f"${len(self.sources)}::{cast}"
 
-    def embed(self, clause: ColumnElement[Any], readers: dict[str, Source]) -> str:
-        """``clause`` as text; its bind parameters named in ``readers`` are read per
-        request, every other one is a constant of the expression."""
-        compiled = clause.compile(dialect=_DIALECT)
+    def embed(
+        self, clause: ColumnElement[Any], table: FromClause, readers: dict[str, Source]
+    ) -> str:
+        """``clause`` as text over ``table`` (correlated, as in a query on it); its bind
+        parameters named in ``readers`` are read per request, every other one is a
+        constant of the expression."""
+        statement: Any = select(literal_column("1")).select_from(table).where(clause)
+        compiled = statement.compile(dialect=_DIALECT)
         names = compiled.positiontup or []
         numbers: list[int] = []
         for name in names:
@@ -43,9 +47,10 @@ class Params:
                 self.sources.append(readers[name])
             else:
                 value = compiled.params[name]
-                self.sources.append(lambda _args, value=value: value)
+                self.sources.append(_constant(value))
             numbers.append(len(self.sources))
-        return _PLACEHOLDER.sub(lambda m: f"${numbers[int(m.group(1)) - 1]}", compiled.string)
+        condition = compiled.string.split("\nWHERE ", 1)[1]
+        return _PLACEHOLDER.sub(lambda m: f"${numbers[int(m.group(1)) - 1]}", condition)
 
     def values(self, args: Args) -> list[Any]:
         return [source(args) for source in self.sources]
@@ -84,3 +89,7 @@ def base64url(text: str) -> str:
     """Without padding and line breaks, as ``store.pagination.encode_cursor`` writes it."""
     encoded = f"encode(convert_to({text}, 'UTF8'), 'base64')"
     return f"rtrim(translate({encoded}, E'+/\\n', '-_'), '=')"
+
+
+def _constant(value: Any) -> Source:
+    return lambda _args: value

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -173,7 +174,7 @@ def _conditions(viewer: Principal, query: ProcessQuery) -> list[ColumnElement[bo
     return [readable_processes(viewer), *process_filters(query)]
 
 
-def _sort_key(order: ProcessOrder, query: ProcessQuery) -> ColumnElement[Any]:
+def sort_key(order: ProcessOrder, query: ProcessQuery) -> ColumnElement[Any]:
     if order is ProcessOrder.UPDATED_AT:
         return P.c.updated_at
     if order is ProcessOrder.CREATED_AT:
@@ -182,7 +183,7 @@ def _sort_key(order: ProcessOrder, query: ProcessQuery) -> ColumnElement[Any]:
         return P.c.title
     if order is ProcessOrder.EXPECTED_HOURS_PER_YEAR:
         return func.coalesce(EXPECTED_HOURS, -1.0)
-    assert query.search, "RELEVANCE needs a search text"
+    assert query.search is not None, "RELEVANCE needs a search text"
     return func.ts_rank(P.c.search, ts_query(query.search))
 
 
@@ -202,7 +203,7 @@ async def list_processes(
         weights = weights or ScoreWeights()
         sort, name = scoring.score(viewer, weights), f"{name}:{weights.key}"
     else:
-        sort = _sort_key(order, query)
+        sort = sort_key(order, query)
     statement = select(*_columns(viewer)).where(*_conditions(viewer, query))
     return await fetch_page(
         reader,
@@ -253,7 +254,15 @@ async def counts_by_municipality(
 def expected_hours_per_year(
     runs_per_year: int | None, minutes_per_run: Any, automation_percentage: int | None
 ) -> float | None:
-    """OS2autoproces's formula, with decimals: runs x minutes x automation% / 60 / 100."""
+    """OS2autoproces's formula, with decimals: runs x minutes x automation% / 60 / 100.
+
+    In decimal arithmetic, rounded half up to cents, as PostgreSQL's ``numeric`` does it
+    (``compiler.fields``): binary floats rounded 2869.125 down to 2869.12.
+    """
     if runs_per_year is None or minutes_per_run is None or automation_percentage is None:
         return None
-    return round(runs_per_year * float(minutes_per_run) * automation_percentage / 6000.0, 2)
+    exact = Decimal(runs_per_year) * Decimal(minutes_per_run) * automation_percentage / 6000
+    return float(exact.quantize(_CENT, ROUND_HALF_UP))
+
+
+_CENT = Decimal("0.01")
