@@ -126,8 +126,17 @@ def _float_json(value: str) -> str:
     )
 
 
+def _known_arguments(now: dict[str, Any], known: set[str], field: str) -> None:
+    """An argument this compiler does not know (one added since) sends the operation to
+    the executor rather than being ignored."""
+    unknown = sorted(name for name, value in now.items() if value is not None and name not in known)
+    if unknown:
+        raise NotCompilable(f"{field}({', '.join(unknown)}:)")
+
+
 def processes(scope: Scope, nodes: list[FieldNode]) -> str:
     site, now = scope.arguments("Query", nodes[0])
+    _known_arguments(now, {"filter", "search", "orderBy", "first", "after"}, "processes")
     query, readers = _process_query(scope, site, now)
     order, descending = _order(now, query.search is not None)
     conditions = [scope.params.embed(c, PROCESS, readers) for c in process_filters(query)]
@@ -303,8 +312,7 @@ def node(scope: Scope, nodes: list[FieldNode]) -> str:
 
 def municipalities(scope: Scope, nodes: list[FieldNode]) -> str:
     site, now = scope.arguments("Query", nodes[0])
-    if now.get("filter"):
-        raise NotCompilable("municipalities(filter:)")
+    _known_arguments(now, {"first", "after"}, "municipalities")
     first = scope.params.add(lambda args: checked_first(args[site]["first"]), "int")
     conditions = ""
     if now.get("after") is not None:
