@@ -104,6 +104,8 @@ CORPUS = [
     '{ node(id: "Municipality:DK-0746") { id ... on Municipality { name code itSystems { name } } } }',
     '{ a: municipality(code: "NO-5001") { name technologies { name } mergedInto { code } }'
     ' b: municipality(code: "DK-9999") { name } }',
+    "{ processes(first: 0) { totalCount } empty: processes(filter: {country: [IS]}) {"
+    " totalCount pageInfo { hasNextPage } } }",
     "{ municipalities(first: 7) { totalCount pageInfo { endCursor hasNextPage }"
     " nodes { code name processCount } } }",
     "query Q($f: Int, $skip: Boolean!, $p: [Phase!]) { processes(first: $f, filter: {phase: $p})"

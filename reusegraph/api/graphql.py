@@ -27,6 +27,7 @@ from reusegraph.schema.context import Context
 from reusegraph.schema.core.errors import format_error
 from reusegraph.schema.provenance import stale_sources, tracking
 from reusegraph.store.engine import Database
+from reusegraph.store.errors import DatabaseUnavailable
 
 log = logging.getLogger("reusegraph.graphql")
 
@@ -100,7 +101,10 @@ class GraphQLEndpoint:
 
         path = "executor"
         if self.compiled is not None:
-            answer = await self.compiled.answer(query, operation_name, variables, viewer)
+            try:
+                answer = await self.compiled.answer(query, operation_name, variables, viewer)
+            except DatabaseUnavailable:
+                answer = "the database is unavailable (the executor reports it)"
             if isinstance(answer, bytes):
                 return _raw_response(answer, media_type, request_id)
             path = f"executor; {answer}"

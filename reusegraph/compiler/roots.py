@@ -240,7 +240,7 @@ def _connection(
             raise NotCompilable(f"field {type_name}.{name}")
     return (
         f"(SELECT {json_object(pairs)} FROM (SELECT {', '.join(columns)}"
-        f" FROM ({page}) AS {_table(page)}) AS page)"
+        f" FROM ({page}) AS {_table(page)}) AS page GROUP BY ())"
     )
 
 
