@@ -9,6 +9,7 @@ from graphql import FieldNode
 from reusegraph.compiler.objects import Spec, inline, listed, nested, object_json, register
 from reusegraph.compiler.selection import Scope, read
 from reusegraph.compiler.sql import iso_datetime
+from reusegraph.store.enums import ASSESSMENT_FIELDS
 from reusegraph.store.models import Process
 from reusegraph.store.processes import INTERNAL_COLUMNS
 from reusegraph.store.visibility import sees_internals
@@ -86,21 +87,11 @@ assert set(_INTERNAL_FIELDS.values()) == set(INTERNAL_COLUMNS)
 _EXPECTED_HOURS = (
     "round({t}.runs_per_year * {t}.minutes_per_run * {t}.automation_percentage / 6000.0, 2)::float8"
 )
-_LEVELS = [
-    "levelOfProfessionalAssessment",
-    "levelOfChange",
-    "levelOfStructuredInformation",
-    "levelOfUniformity",
-    "levelOfDigitalInformation",
-    "levelOfQuality",
-    "levelOfSpeed",
-    "levelOfRoutineWorkReduction",
-    "evaluatedLevelOfRoi",
-]
 
 
-def _snake(name: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+def _camel(column: str) -> str:
+    head, *rest = column.split("_")
+    return head + "".join(part.title() for part in rest)
 
 
 _MUNICIPALITY = nested(
@@ -223,7 +214,7 @@ register(
 )
 register(
     "Assessment",
-    {**{level: "{t}." + _snake(level) for level in _LEVELS}, "rating": "{t}.rating"},
+    {**{_camel(level): "{t}." + level for level in ASSESSMENT_FIELDS}, "rating": "{t}.rating"},
 )
 register(
     "Contact",

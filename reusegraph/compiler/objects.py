@@ -71,8 +71,3 @@ def listed(type_name: str, from_where: str, order: str) -> Writer:
 
 def register(type_name: str, specs: dict[str, Spec]) -> None:
     FIELDS.setdefault(type_name, {}).update(specs)
-
-
-def no_arguments(nodes: list[FieldNode], what: str) -> None:
-    if nodes[0].arguments:
-        raise NotCompilable(f"arguments on {what}")

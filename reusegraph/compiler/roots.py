@@ -176,6 +176,7 @@ def processes(scope: Scope, nodes: list[FieldNode]) -> str:
         scope,
         nodes,
         "ProcessConnection",
+        table="process",
         page=page,
         row_order=f"{sort} {direction}, process.id {direction}",
         cursor=cursor_text,
@@ -191,6 +192,7 @@ def _connection(
     nodes: list[FieldNode],
     type_name: str,
     *,
+    table: str,
     page: str,
     row_order: str,
     cursor: str,
@@ -240,12 +242,8 @@ def _connection(
             raise NotCompilable(f"field {type_name}.{name}")
     return (
         f"(SELECT {json_object(pairs)} FROM (SELECT {', '.join(columns)}"
-        f" FROM ({page}) AS {_table(page)}) AS page GROUP BY ())"
+        f" FROM ({page}) AS {table}) AS page GROUP BY ())"
     )
-
-
-def _table(page: str) -> str:
-    return page.split(" FROM ", 1)[1].split()[0]
 
 
 def _page_info(
@@ -325,6 +323,7 @@ def municipalities(scope: Scope, nodes: list[FieldNode]) -> str:
         scope,
         nodes,
         "MunicipalityConnection",
+        table="municipality",
         page=f"SELECT municipality.* FROM municipality{conditions}"
         f" ORDER BY municipality.code LIMIT {first} + 1",
         row_order="municipality.code",

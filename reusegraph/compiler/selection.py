@@ -13,7 +13,6 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     SelectionSetNode,
-    get_named_type,
 )
 from graphql.execution.values import VariableValues, get_argument_values
 
@@ -51,9 +50,6 @@ class Scope:
         found = self.schema.get_type(name)
         assert isinstance(found, GraphQLObjectType), name
         return found
-
-    def field_type(self, owner: str, name: str) -> str:
-        return str(get_named_type(self.object_type(owner).fields[name].type).name)
 
     def collect(self, nodes: list[FieldNode], type_name: str) -> Collected:
         return self.collect_sets([n.selection_set for n in nodes if n.selection_set], type_name)

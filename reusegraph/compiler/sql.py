@@ -69,10 +69,6 @@ def json_object(pairs: list[tuple[str, str]]) -> str:
     return "json_build_object(" + ", ".join(f"{key(k)}, {v}" for k, v in pairs) + ")"
 
 
-def json_list(element: str, from_where: str, order: str) -> str:
-    return f"(SELECT coalesce(json_agg({element} ORDER BY {order}), '[]') {from_where})"
-
-
 def iso_datetime(column: str) -> str:
     """Python's ``datetime.isoformat()`` of a UTC timestamp, as Strawberry writes it:
     microseconds only when there are any, and ``+00:00``."""
