@@ -63,8 +63,29 @@ CACHED_LENGTH = 64 * 1024
 """Longer documents are prepared every time rather than kept."""
 
 FEDERATION_FIELDS = frozenset({"_service"})
-# In production a rule's message is replaced by its entry here; rules missing from this
-# table speak only of the client's own document (operation, fragment, variable names).
+# In production a rule's message is replaced by its entry here (or by the general one);
+# only the rules in _DOCUMENT_ONLY keep theirs: they speak of the client's own document
+# (operation, fragment, variable and label names), never of the schema.
+_DOCUMENT_ONLY = frozenset(
+    {
+        "KnownOperationTypesRule",
+        "UniqueOperationNamesRule",
+        "LoneAnonymousOperationRule",
+        "UniqueFragmentNamesRule",
+        "KnownFragmentNamesRule",
+        "NoUnusedFragmentsRule",
+        "NoFragmentCyclesRule",
+        "UniqueVariableNamesRule",
+        "NoUndefinedVariablesRule",
+        "NoUnusedVariablesRule",
+        "UniqueDirectivesPerLocationRule",
+        "DeferStreamDirectiveLabel",
+        "UniqueArgumentNamesRule",
+        "UniqueInputFieldNamesRule",
+        "MaxIntrospectionDepthRule",
+    }
+)
+NOT_VALID_HERE = "The document is not valid for this server."
 _PRODUCTION_MESSAGES: dict[type[ASTValidationRule], str] = {
     ExecutableDefinitionsRule: "The document may contain only operations and fragments.",
     FieldsOnCorrectTypeRule: "Cannot query this field here.",
@@ -264,9 +285,9 @@ class NoIntrospectionRule(ValidationRule):
 
 
 def _masked(rule: type[ASTValidationRule]) -> type[ASTValidationRule]:
-    message = _PRODUCTION_MESSAGES.get(rule)
-    if message is None:
+    if rule.__name__ in _DOCUMENT_ONLY:
         return rule
+    message = _PRODUCTION_MESSAGES.get(rule, NOT_VALID_HERE)
 
     def report_error(self: ASTValidationRule, error: GraphQLError) -> None:
         self.context.report_error(GraphQLError(message, error.nodes))
