@@ -13,18 +13,21 @@ from starlette.routing import Route
 from reusegraph.api.compiled import CompiledPath
 from reusegraph.api.exports import ProcessExport
 from reusegraph.api.graphql import GraphQLEndpoint
+from reusegraph.api.headers import SecurityHeaders
 from reusegraph.api.health import healthz, readyz
 from reusegraph.api.heap import freeze_startup_heap
 from reusegraph.api.login import BrowserSessions, LoginRoutes
 from reusegraph.api.security import build_authenticator, identity_client
 from reusegraph.api.settings import Settings
 from reusegraph.api.sync_webhook import SourceSyncWebhook
+from reusegraph.api.trusted import TrustedDocuments
 from reusegraph.compiler import Compiler
 from reusegraph.compiler.freshness import Freshness
 from reusegraph.compiler.runner import CompiledReads
 from reusegraph.federation.scheduler import SyncScheduler
 from reusegraph.federation.sync import SyncEngine
 from reusegraph.schema import Schema, build_schema
+from reusegraph.schema.core.inputs import answer_empty_lists_for_first_zero
 from reusegraph.store.engine import Database
 from reusegraph.store.errors import SchemaBehind
 from reusegraph.store.schema_version import current_revision, head_revision
@@ -38,6 +41,12 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         statement_timeout_ms=settings.statement_timeout_ms,
     )
     schema = build_schema(max_depth=settings.max_depth, max_aliases=settings.max_aliases)
+    answer_empty_lists_for_first_zero(schema._schema)
+    trusted = (
+        TrustedDocuments.load(settings.trusted_documents)
+        if settings.trusted_documents is not None
+        else None
+    )
     client = identity_client(settings)
     session_secret = settings.session_secret or secrets.token_urlsafe(32)
     sessions = BrowserSessions(db, session_secret)
@@ -51,7 +60,9 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         db,
         authenticator,
         max_body_bytes=settings.max_body_bytes,
-        graphiql=settings.graphiql,
+        graphiql=settings.graphiql_on,
+        production=settings.production,
+        trusted=trusted,
         on_issuers_changed=issuers.invalidate,
         compiled=compiled,
     )
@@ -95,6 +106,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             *login.routes,
         ],
         middleware=[
+            Middleware(SecurityHeaders),
             Middleware(
                 SessionMiddleware,
                 secret_key=session_secret,
@@ -102,7 +114,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
                 same_site="lax",
                 https_only=(settings.public_url or "").startswith("https://"),
                 max_age=12 * 3600,
-            )
+            ),
         ],
         lifespan=lifespan,
     )

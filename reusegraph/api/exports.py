@@ -21,6 +21,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from reusegraph.auth.principal import Principal
+from reusegraph.schema.core.inputs import kind_of, string_problem
 from reusegraph.schema.filters import KLE_PREFIX, MAX_SEARCH_LENGTH, MUNICIPALITY_CODE
 from reusegraph.store import catalog
 from reusegraph.store.engine import Database, Reader
@@ -92,6 +93,12 @@ def parse_filters(params: Mapping[str, Sequence[str]]) -> ProcessQuery:
     unknown = sorted(set(params) - set(PARAMETERS))
     if unknown:
         raise ExportParameterError(unknown[0], f"unknown parameter {unknown[0]!r}", [*PARAMETERS])
+    for name, given in params.items():  # the input rules of every GraphQL argument
+        kind = kind_of("ID" if name == "vendor" else "String", name)
+        for value in given:
+            problem = string_problem(value, kind, name)
+            if problem is not None:
+                raise ExportParameterError(name, problem)
     municipalities = _values(params, "municipality")
     for code in municipalities:
         if not MUNICIPALITY_CODE.match(code):

@@ -8,18 +8,25 @@ the error format (codes, request id, masking) of ``schema.core.errors``.
 import logging
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
+from graphql import GraphQLError, introspection_from_schema
+from graphql import OperationType as DocumentOperation
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
+from strawberry.exceptions import MissingQueryError
 from strawberry.federation import Schema
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from reusegraph.api.compiled import CompiledPath
-from reusegraph.api.graphiql import render_graphiql
+from reusegraph.api.graphiql import Page, render_graphiql
+from reusegraph.api.operations import Operations, Refused, request_error
+from reusegraph.api.trusted import NOT_FOUND as PERSISTED_QUERY_NOT_FOUND
+from reusegraph.api.trusted import NotTrusted, TrustedDocuments
 from reusegraph.auth.authenticator import Authenticator, challenge
 from reusegraph.auth.errors import AuthError, InvalidToken
 from reusegraph.auth.principal import Principal
@@ -36,6 +43,8 @@ JSON = "application/json"
 PATH_HEADER = "X-Reusegraph-Path"
 """Which path answered: ``compiled``, or ``executor`` with the compiler's reason."""
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+QUERIES_ONLY = frozenset({DocumentOperation.QUERY})
+_STRAWBERRY_REFUSALS = (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError)
 
 
 class RequestError(Exception):
@@ -63,6 +72,8 @@ class GraphQLEndpoint:
         *,
         max_body_bytes: int,
         graphiql: bool,
+        production: bool = False,
+        trusted: TrustedDocuments | None = None,
         on_issuers_changed: Callable[[], None] | None = None,
         compiled: CompiledPath | None = None,
     ) -> None:
@@ -71,8 +82,12 @@ class GraphQLEndpoint:
         self.authenticator = authenticator
         self.max_body_bytes = max_body_bytes
         self.graphiql = graphiql
+        self.production = production
+        self.trusted = trusted
         self.on_issuers_changed = on_issuers_changed
         self.compiled = compiled
+        self.operations = Operations(schema._schema, production=production)
+        self._page: Page | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -83,13 +98,23 @@ class GraphQLEndpoint:
         header = request.headers.get("x-request-id", "")
         request_id = header if _REQUEST_ID.match(header) else uuid.uuid4().hex
         media_type = _response_type(request.headers.get("accept", ""))
+        get = request.method == "GET"
         try:
-            if request.method == "GET" and _wants_html(request):
+            if get and _wants_html(request):
                 if not self.graphiql:
                     raise RequestError(404, "GraphiQL is switched off on this server.")
-                return HTMLResponse(render_graphiql())
-            query, variables, operation_name = await self._parse(request)
+                return self._graphiql_page()
+            params = await self._parse(request)
             viewer = await self._authenticate(request)
+            query = self._document(params)
+            variables = params.get("variables")
+            operation_name = params.get("operationName")
+            prepared = self.operations.prepare(query, operation_name, QUERIES_ONLY if get else None)
+            errors = prepared.variable_errors(
+                self.schema._schema, variables, production=self.production
+            )
+            if errors:
+                raise Refused(errors)
         except RequestError as error:
             extensions = {"requestId": request_id}
             if error.code:
@@ -98,6 +123,10 @@ class GraphQLEndpoint:
                 "errors": [{"message": str(error), "extensions": extensions}]
             }
             return _response(refusal, error.status, media_type, request_id, error.headers)
+        except Refused as refused:
+            return self._refusal(
+                refused.errors, refused.status, media_type, request_id, refused.headers
+            )
 
         path = "executor"
         if self.compiled is not None:
@@ -108,7 +137,7 @@ class GraphQLEndpoint:
             if isinstance(answer, bytes):
                 return _raw_response(answer, media_type, request_id)
             path = f"executor; {answer}"
-        allowed = {OperationType.QUERY} if request.method == "GET" else None
+        allowed = {OperationType.QUERY} if get else None
         async with self.db.read(viewer) as reader:
             context = Context(
                 reader=reader,
@@ -127,8 +156,22 @@ class GraphQLEndpoint:
                         allowed_operation_types=allowed,
                     )
                 stale = await stale_sources(context, touched)
+            except _STRAWBERRY_REFUSALS as error:  # prepare() has caught these already
+                log.warning(
+                    "refused before execution by Strawberry (request %s): %s", request_id, error
+                )
+                return self._refusal(
+                    [GraphQLError(str(error), extensions={"code": "BAD_REQUEST"})],
+                    None,
+                    media_type,
+                    request_id,
+                )
             finally:
                 context.loaders.release()
+        if result.data is None and result.errors and not any(e.path for e in result.errors):
+            # Refused before execution by the schema's own rules (depth, aliases): a request
+            # error, answered without `data`.
+            return self._refusal(result.errors, None, media_type, request_id)
         body: dict[str, Any] = {}
         if result.errors:
             schema = self.schema._schema
@@ -136,13 +179,49 @@ class GraphQLEndpoint:
         body["data"] = result.data
         if stale:
             body["extensions"] = {"sources": stale}
-        status = 200
-        if result.data is None and result.errors:
-            if allowed and any("GET" in e.message for e in result.errors):
-                status = 405
-            elif media_type == GRAPHQL_RESPONSE:
-                status = 400
-        return _response(body, status, media_type, request_id, {PATH_HEADER: path})
+        return _response(body, 200, media_type, request_id, {PATH_HEADER: path})
+
+    def _refusal(
+        self,
+        errors: Sequence[GraphQLError],
+        status: int | None,
+        media_type: str,
+        request_id: str,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        """A request error: no `data`; 400 for the spec's media type, 200 for plain JSON."""
+        schema = self.schema._schema
+        body = {"errors": [format_error(e, schema, request_id) for e in errors]}
+        if status is None:
+            status = 400 if media_type == GRAPHQL_RESPONSE else 200
+        return _response(body, status, media_type, request_id, headers)
+
+    def _graphiql_page(self) -> Response:
+        if self._page is None:
+            # Production: introspection is refused, so GraphiQL gets the published schema.
+            schema = introspection_from_schema(self.schema._schema) if self.production else None
+            self._page = render_graphiql(dict(schema) if schema is not None else None)
+        return HTMLResponse(self._page.html, headers=self._page.headers)
+
+    def _document(self, params: dict[str, Any]) -> str:
+        """The document to run: the request's, or (trusted documents) the registered one."""
+        query = params.get("query")
+        document_id = params.get("documentId")
+        extensions = params.get("extensions") or {}
+        if self.trusted is not None:
+            try:
+                return self.trusted.document_of(query, document_id, extensions)
+            except NotTrusted as error:
+                raise Refused([request_error(str(error), PERSISTED_QUERY_NOT_FOUND)]) from None
+        if not isinstance(query, str) or not query.strip():
+            if document_id is not None or "persistedQuery" in extensions:
+                raise RequestError(
+                    400,
+                    "This server does not keep persisted documents; send the document as `query`.",
+                    code="PERSISTED_QUERY_NOT_SUPPORTED",
+                )
+            raise RequestError(400, "`query` must be a non-empty string.")
+        return query
 
     async def _authenticate(self, request: Request) -> Principal:
         try:
@@ -156,9 +235,10 @@ class GraphQLEndpoint:
                 error.status, str(error), {"Retry-After": "5"}, "SERVICE_UNAVAILABLE"
             ) from None
 
-    async def _parse(self, request: Request) -> tuple[str, dict[str, Any] | None, str | None]:
+    async def _parse(self, request: Request) -> dict[str, Any]:
+        """The request's parameters, each of the type the spec says (else a 400)."""
         if request.method == "GET":
-            params: dict[str, Any] = dict(request.query_params)
+            params: Any = dict(request.query_params)
             if "variables" in params:
                 params["variables"] = _json(params["variables"], "variables")
             if "extensions" in params:
@@ -180,15 +260,17 @@ class GraphQLEndpoint:
         if not isinstance(params, dict):
             raise RequestError(400, "The request body must be a JSON object.")
         query = params.get("query")
-        if not isinstance(query, str) or not query.strip():
-            raise RequestError(400, "`query` must be a non-empty string.")
-        variables = params.get("variables")
-        if variables is not None and not isinstance(variables, dict):
-            raise RequestError(400, "`variables` must be a JSON object.")
-        operation_name = params.get("operationName")
-        if operation_name is not None and not isinstance(operation_name, str):
-            raise RequestError(400, "`operationName` must be a string.")
-        return query, variables, operation_name
+        if query is not None and not isinstance(query, str):
+            raise RequestError(400, "`query` must be a string.")
+        for name in ("variables", "extensions"):
+            value = params.get(name)
+            if value is not None and not isinstance(value, dict):
+                raise RequestError(400, f"`{name}` must be a JSON object.")
+        for name in ("operationName", "documentId"):
+            value = params.get(name)
+            if value is not None and not isinstance(value, str):
+                raise RequestError(400, f"`{name}` must be a string.")
+        return params  # type: ignore[no-any-return]
 
 
 def _json(raw: str | bytes, what: str) -> Any:

@@ -91,7 +91,8 @@ class LoginRoutes:
             Route("/auth/providers", self.providers),
             Route("/auth/login/{name}", self.login),
             Route("/auth/callback/{name}", self.callback),
-            Route("/auth/logout", self.logout, methods=["POST", "GET"]),
+            # POST only: a link or an image elsewhere must not log anyone out.
+            Route("/auth/logout", self.logout, methods=["POST"]),
         ]
 
     async def providers(self, request: Request) -> JSONResponse:

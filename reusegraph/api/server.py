@@ -6,11 +6,14 @@ import signal
 import sys
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import uvicorn
 
+from reusegraph.api.headers import LimitedHttpToolsProtocol
 from reusegraph.api.logs import configure_logging
 from reusegraph.api.settings import Settings
+from reusegraph.api.trusted import TrustedDocuments, TrustedDocumentsError
 from reusegraph.store.databases import create_database, database_exists
 from reusegraph.store.embedded import EmbeddedPostgres
 from reusegraph.store.engine import Database
@@ -76,6 +79,12 @@ class Say:
 def serve(settings: Settings, *, migrate: bool = False) -> None:
     configure_logging(settings.log_level)
     say = Say()
+    if settings.trusted_documents is not None:
+        try:  # read again by each worker; a bad file stops the server here, with its reason
+            TrustedDocuments.load(settings.trusted_documents)
+        except TrustedDocumentsError as error:
+            say(str(error))
+            raise SystemExit(2) from None
     started = time.monotonic()
     database = resolve_database(settings)
     embedded = database.embedded is not None
@@ -104,7 +113,16 @@ def serve(settings: Settings, *, migrate: bool = False) -> None:
         workers=settings.workers if settings.workers > 1 else None,
         log_config=None,
         access_log=False,
+        **http_options(settings),
     )
+
+
+def http_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's HTTP protocol, with the limit on a request's head (431 above it)."""
+    return {
+        "http": LimitedHttpToolsProtocol,
+        "h11_max_incomplete_event_size": settings.max_header_bytes,
+    }
 
 
 def _exit_quietly(signum: int, frame: object) -> None:

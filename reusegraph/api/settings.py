@@ -34,14 +34,17 @@ class Settings:
     """REUSEGRAPH_STATEMENT_TIMEOUT_MS: longest SQL statement allowed."""
     max_body_bytes: int = 1_000_000
     """REUSEGRAPH_MAX_BODY_BYTES: largest request body accepted."""
+    max_header_bytes: int = 65536
+    """REUSEGRAPH_MAX_HEADER_BYTES: largest request line plus headers accepted (431 above)."""
     max_depth: int = 12
     """REUSEGRAPH_MAX_DEPTH: deepest query accepted."""
     max_aliases: int = 30
     """REUSEGRAPH_MAX_ALIASES: most aliases in one query."""
     compiled_reads: bool = True
     """REUSEGRAPH_COMPILED_READS: answer the queries the compiler covers with one SQL statement."""
-    graphiql: bool = True
-    """REUSEGRAPH_GRAPHIQL: serve GraphiQL to browsers on GET /graphql."""
+    graphiql: bool | None = None
+    """REUSEGRAPH_GRAPHIQL: serve GraphiQL to browsers on GET /graphql (default: on, off in
+    production mode)."""
     log_level: str = "info"
     """REUSEGRAPH_LOG_LEVEL: debug, info, warning or error."""
     issuers: str | None = None
@@ -55,7 +58,10 @@ class Settings:
     session_secret: str | None = None
     """REUSEGRAPH_SESSION_SECRET: signs GraphiQL login cookies; set it for several workers."""
     production: bool = False
-    """REUSEGRAPH_PRODUCTION: refuse development conveniences (dev mode, demo data)."""
+    """REUSEGRAPH_PRODUCTION: refuse development conveniences (dev mode, demo data), switch
+    off introspection and suggestions, and keep the schema out of validation messages."""
+    trusted_documents: Path | None = None
+    """REUSEGRAPH_TRUSTED_DOCUMENTS: a JSON file of hash to document: run only those."""
     dev_mode: bool = False
     """REUSEGRAPH_DEV_MODE: trust the local issuer of `reusegraph dev-token`; never production."""
     sync_check_seconds: int = 60
@@ -86,7 +92,16 @@ class Settings:
                 f"REUSEGRAPH_LOG_LEVEL has value {settings.log_level!r}; "
                 "allowed: debug, info, warning, error"
             )
+        if settings.max_header_bytes < 8192:
+            raise SettingsError(
+                f"REUSEGRAPH_MAX_HEADER_BYTES has value {settings.max_header_bytes}; it must be"
+                " at least 8192 (a bearer token alone may take 16 KB)"
+            )
         return settings
+
+    @property
+    def graphiql_on(self) -> bool:
+        return self.graphiql if self.graphiql is not None else not self.production
 
 
 def variable_name(field_name: str) -> str:
@@ -97,8 +112,12 @@ def variable_name(field_name: str) -> str:
     return f"REUSEGRAPH_{field_name.upper()}"
 
 
+_OPTIONAL_BOOLEANS = frozenset({"REUSEGRAPH_DEMO_DATA", "REUSEGRAPH_GRAPHIQL"})
+_PATHS = frozenset({"REUSEGRAPH_TRUSTED_DOCUMENTS"})
+
+
 def _parse(name: str, raw: str, default: Any) -> Any:
-    if isinstance(default, bool) or name == "REUSEGRAPH_DEMO_DATA":
+    if isinstance(default, bool) or name in _OPTIONAL_BOOLEANS:
         lowered = raw.strip().lower()
         if lowered in {"1", "true", "yes", "on"}:
             return True
@@ -113,6 +132,6 @@ def _parse(name: str, raw: str, default: Any) -> Any:
         if value < 0:
             raise SettingsError(f"{name} has value {raw!r}; it must not be negative")
         return value
-    if isinstance(default, Path):
+    if isinstance(default, Path) or name in _PATHS:
         return Path(raw)
     return raw

@@ -19,6 +19,7 @@ ALLOWED_ALGORITHMS = frozenset(
     {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
 )
 ANY_MUNICIPALITY = "*"
+MAX_TOKEN_LIFETIME = 30 * 24 * 3600
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _MUNICIPALITY = re.compile(r"^[A-Z]{2}-[0-9]{3,4}$")
 
@@ -60,6 +61,8 @@ class IssuerConfig:
     tenant: str | None = None
     """Entra ID: all tenants share signing keys, so the tenant (``tid``) must be pinned."""
     leeway_seconds: int = 60
+    max_token_lifetime_seconds: int = 24 * 3600
+    """Longest a token may live (``exp`` - ``iat``, and ``exp`` from now); longer: refused."""
     login_client_id: str | None = None
     """Public client for the GraphiQL login (authorization code + PKCE)."""
     login_scope: str = "openid profile"
@@ -140,6 +143,16 @@ def parse_issuer(raw: Mapping[str, Any], where: str = "issuer") -> IssuerConfig:
         0 <= values.get("leeway_seconds", 60) <= 300
     ):
         raise IssuerConfigError(f"{where}: `leeway_seconds` must be a whole number 0-300")
+    lifetime = values.get("max_token_lifetime_seconds", 24 * 3600)
+    if (
+        isinstance(lifetime, bool)
+        or not isinstance(lifetime, int)
+        or not (60 <= lifetime <= MAX_TOKEN_LIFETIME)
+    ):
+        raise IssuerConfigError(
+            f"{where}: `max_token_lifetime_seconds` must be a whole number"
+            f" 60-{MAX_TOKEN_LIFETIME} (30 days)"
+        )
     try:
         return IssuerConfig(**values)
     except TypeError as error:

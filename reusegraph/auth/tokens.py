@@ -9,6 +9,7 @@ nothing but the signature.
 
 import base64
 import binascii
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -107,6 +108,21 @@ def _check_claims(claims: dict[str, Any], config: IssuerConfig) -> None:
         raise InvalidToken(f"The token lacks a required claim ({error.description}).") from None
     except JoseError as error:
         raise InvalidToken(f"The token's claims are not valid ({error.description}).") from None
+    _check_lifetime(claims, config)
+
+
+def _check_lifetime(claims: dict[str, Any], config: IssuerConfig) -> None:
+    """No token outlives the issuer's maximum: from when it was issued, nor from now."""
+    longest = config.max_token_lifetime_seconds + config.leeway_seconds
+    expires, issued = claims.get("exp"), claims.get("iat")
+    if not isinstance(expires, int | float):
+        raise InvalidToken("The token's claims are not valid (exp is not a number).")
+    issued_long_ago = isinstance(issued, int | float) and expires - issued > longest
+    if expires - time.time() > longest or issued_long_ago:
+        raise InvalidToken(
+            "The token lives longer than this issuer allows"
+            f" ({config.max_token_lifetime_seconds} s); ask the issuer for a shorter one."
+        )
 
 
 def _segment(raw: str, what: str) -> dict[str, Any]:

@@ -238,9 +238,9 @@ class ChangeQueries:
         municipality: str | None = None,
     ) -> ChangeFeed:
         size = DEFAULT_FIRST if first is None else first
-        if not 1 <= size <= store.MAX_FIRST:
+        if not 0 <= size <= store.MAX_FIRST:
             raise BadUserInput(
-                f"first must be between 1 and {store.MAX_FIRST}; got {size}. Page with the"
+                f"first must be between 0 and {store.MAX_FIRST}; got {size}. Page with the"
                 " cursor for more.",
                 argument="first",
             )

@@ -10,6 +10,9 @@ import httpx
 import uvicorn
 from starlette.types import ASGIApp
 
+from reusegraph.api.server import http_options
+from reusegraph.api.settings import Settings
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -18,9 +21,21 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def serving(app: ASGIApp, port: int = 0) -> AsyncIterator[str]:
-    """Run ``app`` with uvicorn on 127.0.0.1 (a free port by default); yield its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+async def serving(
+    app: ASGIApp, port: int = 0, settings: Settings | None = None
+) -> AsyncIterator[str]:
+    """Run ``app`` with uvicorn on 127.0.0.1 (a free port by default); yield its base URL.
+
+    With the HTTP options of ``reusegraph serve`` (its request head limit from ``settings``).
+    """
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        **http_options(settings or Settings()),
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:
@@ -72,8 +87,8 @@ async def graphql_client(base_url: str) -> AsyncIterator[GraphQLClient]:
 async def running_api(database_url: str, **settings: Any) -> AsyncIterator[GraphQLClient]:
     """The whole app (as ``reusegraph serve`` builds it) over a test database."""
     from reusegraph.api.app import create_app
-    from reusegraph.api.settings import Settings
 
-    app = create_app(Settings(**settings), database_url)
-    async with serving(app) as base_url, graphql_client(base_url) as client:
+    config = Settings(**settings)
+    app = create_app(config, database_url)
+    async with serving(app, settings=config) as base_url, graphql_client(base_url) as client:
         yield client

@@ -81,9 +81,12 @@ def format_error(error: GraphQLError, schema: GraphQLSchema, request_id: str) ->
         message = str(original)
         extensions = {"code": original.code, **original.extensions}
     elif original is None:
+        own_code = (error.extensions or {}).get("code")
         enum_message = _with_allowed_values(message, schema)
         if enum_message is not None:
             message, extensions["code"] = enum_message, "BAD_USER_INPUT"
+        elif isinstance(own_code, str):
+            extensions = dict(error.extensions or {})  # refused before execution, coded
         elif message.startswith("Variable "):
             extensions["code"] = "BAD_USER_INPUT"
         elif message.startswith("Syntax Error"):

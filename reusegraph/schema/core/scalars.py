@@ -14,6 +14,8 @@ def parse_month(value: object) -> date:
     if not isinstance(value, str) or not _MONTH.match(value):
         raise ValueError(f"Month must be 'YYYY-MM' (e.g. '2022-01'); got {value!r}")
     year, month = value.split("-")
+    if int(year) < 1:
+        raise ValueError(f"Month must be 'YYYY-MM' with a year from 0001; got {value!r}")
     return date(int(year), int(month), 1)
 
 
