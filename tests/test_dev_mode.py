@@ -60,3 +60,44 @@ def test_dev_token_refuses_without_dev_mode(tmp_path: Path) -> None:
 def test_dev_mode_is_refused_in_production() -> None:
     with pytest.raises(SettingsError, match="REUSEGRAPH_DEV_MODE cannot be on together"):
         Settings.from_environ({"REUSEGRAPH_DEV_MODE": "true", "REUSEGRAPH_PRODUCTION": "true"})
+
+
+def test_servers_starting_together_share_one_dev_key(tmp_path: Path) -> None:
+    """Two dev servers (or workers) on one data directory: one key, nobody crashes."""
+    import threading
+
+    from reusegraph.auth.dev_issuer import KEY_FILE, load_or_create_key
+
+    for attempt in range(5):
+        data_dir = tmp_path / f"data-{attempt}"
+        start = threading.Barrier(6)
+        kids: list[str] = []
+        failures: list[BaseException] = []
+
+        def start_server(directory: Path = data_dir, barrier: threading.Barrier = start) -> None:
+            barrier.wait()
+            try:
+                kids.append(str(load_or_create_key(directory).kid))
+            except BaseException as error:
+                failures.append(error)
+
+        threads = [threading.Thread(target=start_server) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failures == []
+        assert len(set(kids)) == 1, kids
+        assert [p.name for p in data_dir.iterdir()] == [KEY_FILE], "no temporary files left"
+        assert (data_dir / KEY_FILE).stat().st_mode & 0o777 == 0o600
+
+
+def test_a_server_that_loses_the_race_reads_the_winners_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reusegraph.auth import dev_issuer
+
+    winner = dev_issuer.load_or_create_key(tmp_path)
+    # It looked before the winner wrote: the file was not there yet.
+    monkeypatch.setattr(Path, "exists", lambda self: False)
+    assert dev_issuer.load_or_create_key(tmp_path).kid == winner.kid

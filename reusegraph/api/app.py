@@ -10,6 +10,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
+from reusegraph.api.deadline import RequestDeadline
 from reusegraph.api.exports import ProcessExport
 from reusegraph.api.graphql import GraphQLEndpoint
 from reusegraph.api.health import healthz, readyz
@@ -18,11 +19,14 @@ from reusegraph.api.login import BrowserSessions, LoginRoutes
 from reusegraph.api.security import build_authenticator, identity_client
 from reusegraph.api.settings import Settings
 from reusegraph.api.sync_webhook import SourceSyncWebhook
+from reusegraph.auth.callers import parse_proxies
 from reusegraph.federation.scheduler import SyncScheduler
 from reusegraph.federation.sync import SyncEngine
 from reusegraph.schema import build_schema
+from reusegraph.schema.limits.budget import Limits
 from reusegraph.store.engine import Database
 from reusegraph.store.errors import SchemaBehind
+from reusegraph.store.rate_limits import BudgetSweeper, RateBudget
 from reusegraph.store.schema_version import current_revision, head_revision
 
 
@@ -33,7 +37,14 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         pool_size=settings.pool_size,
         statement_timeout_ms=settings.statement_timeout_ms,
     )
-    schema = build_schema(max_depth=settings.max_depth, max_aliases=settings.max_aliases)
+    budget = None
+    if settings.rate_limit:
+        budget = RateBudget(settings.rate_limit, settings.rate_limit_window_seconds)
+    limits = Limits(settings.max_cost, budget, parse_proxies(settings.trusted_proxies))
+    schema = build_schema(
+        max_depth=settings.max_depth, max_aliases=settings.max_aliases, limits=limits
+    )
+    sweeper = BudgetSweeper(budget, db.engine) if budget else None
     client = identity_client(settings)
     session_secret = settings.session_secret or secrets.token_urlsafe(32)
     sessions = BrowserSessions(db, session_secret)
@@ -56,10 +67,14 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         if current != head_revision():
             raise SchemaBehind(current, head_revision())
         scheduler.start()
+        if sweeper:
+            sweeper.start()
         freeze_startup_heap()
         try:
             yield
         finally:
+            if sweeper:
+                await sweeper.stop()
             await scheduler.stop()
             await sync_engine.aclose()
             await client.aclose()
@@ -71,7 +86,11 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
     app = Starlette(
         routes=[
             Route("/", home),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route(
+                "/graphql",
+                RequestDeadline(graphql, settings.request_timeout_ms / 1000),
+                methods=["GET", "POST"],
+            ),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route(

@@ -24,6 +24,7 @@ from reusegraph.auth.errors import AuthError, InvalidToken
 from reusegraph.auth.principal import Principal
 from reusegraph.schema.context import Context
 from reusegraph.schema.core.errors import format_error
+from reusegraph.schema.limits.budget import refusal_status
 from reusegraph.schema.provenance import stale_sources, tracking
 from reusegraph.store.engine import Database
 
@@ -101,6 +102,7 @@ class GraphQLEndpoint:
                 request_id=request_id,
                 db=self.db,
                 on_issuers_changed=self.on_issuers_changed,
+                request=request,
             )
             try:
                 with tracking() as touched:
@@ -119,15 +121,18 @@ class GraphQLEndpoint:
             schema = self.schema._schema
             body["errors"] = [format_error(e, schema, request_id) for e in result.errors]
         body["data"] = result.data
-        if stale:
-            body["extensions"] = {"sources": stale}
-        status = 200
-        if result.data is None and result.errors:
+        extensions = {**(result.extensions or {}), **({"sources": stale} if stale else {})}
+        if extensions:
+            body["extensions"] = extensions
+        status, headers = 200, {}
+        if refused := refusal_status(result.errors):
+            status, headers = refused
+        elif result.data is None and result.errors:
             if allowed and any("GET" in e.message for e in result.errors):
                 status = 405
             elif media_type == GRAPHQL_RESPONSE:
                 status = 400
-        return _response(body, status, media_type, request_id)
+        return _response(body, status, media_type, request_id, headers)
 
     async def _authenticate(self, request: Request) -> Principal:
         try:

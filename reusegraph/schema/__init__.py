@@ -20,6 +20,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from reusegraph.schema.agreements import FrameworkAgreement
 from reusegraph.schema.core.scalars import SCALARS
+from reusegraph.schema.limits.budget import CostLimit, Limits
 from reusegraph.schema.meetings import NetworkMeeting
 from reusegraph.schema.municipalities import Municipality
 from reusegraph.schema.mutations import Mutation
@@ -35,7 +36,15 @@ class Schema(strawberry.federation.Schema):
         """Client errors are not server problems; unexpected ones are logged by the endpoint."""
 
 
-def build_schema(*, max_depth: int = 12, max_aliases: int = 30, max_tokens: int = 5000) -> Schema:
+def build_schema(
+    *,
+    max_depth: int = 12,
+    max_aliases: int = 30,
+    max_tokens: int = 5000,
+    limits: Limits | None = None,
+) -> Schema:
+    """``limits``: the cost limit and the per-caller budget (default: the cost limit only)."""
+    chosen = limits or Limits()
     # The limiters make a new rule class per instance, and ValidationCache keys on the rule
     # classes: build them once, or the cache never hits (measured in bench/).
     limits = [
@@ -53,5 +62,6 @@ def build_schema(*, max_depth: int = 12, max_aliases: int = 30, max_tokens: int 
             lambda: ValidationCache(maxsize=256),
             lambda: AddValidationRules(limits),
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
+            lambda: CostLimit(chosen),
         ],
     )
