@@ -403,8 +403,12 @@ async def test_a_municipality_owned_by_another_source_is_not_imported_twice(
     await b.insert_rows(empty_db, municipality=[b.municipality(DK), b.municipality(NO)])
     async with empty_db.session(None) as session:
         await session.execute(
-            insert(Source).values(code="trondheim", name="Trondheim", kind="graphql",
-                                  endpoint="https://registry.example.no/graphql")  # fmt: skip
+            insert(Source).values(
+                code="trondheim",
+                name="Trondheim",
+                kind="graphql",
+                endpoint="https://registry.example.no/graphql",
+            )
         )
         await session.execute(text(f"INSERT INTO source_owner VALUES ('trondheim', '{NO}')"))
     before = await state(empty_db)

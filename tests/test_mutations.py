@@ -174,7 +174,8 @@ async def test_a_client_mutation_id_reused_with_another_input_is_refused(t: Tena
     [error] = body["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert error["extensions"]["argument"] == "input.clientMutationId"
-    assert "'key-7'" in error["message"] and "different input" in error["message"]
+    assert "'key-7'" in error["message"]
+    assert "different input" in error["message"]
     assert await t.scalar("SELECT count(*) FROM process WHERE title = 'Something else'") == 0
     # The same input again, inline this time and in another order, is a retry.
     inline = """mutation { processCreate(input: {clientMutationId: "key-7", phase: IDEA,

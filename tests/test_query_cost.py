@@ -40,7 +40,9 @@ def test_lists_cost_by_first_and_nested_lists_multiply(schema: GraphQLSchema) ->
     assert cost_of(schema, "{ processes(first: 10) { nodes { title } } }") == 1 + 10
     assert cost_of(schema, "{ processes { nodes { title } } }") == 1 + 50
     assert cost_of(schema, "{ processes(first: 10) { totalCount } }") == 1
-    nested = "{ vendors(first: 20) { nodes { processesDelivered(first: 30) { nodes { title } } } } }"
+    nested = (
+        "{ vendors(first: 20) { nodes { processesDelivered(first: 30) { nodes { title } } } } }"
+    )
     assert cost_of(schema, nested) == 1 + 20 * (1 + 1 + 30)
 
 
@@ -60,12 +62,14 @@ def test_a_first_out_of_range_costs_nothing(schema: GraphQLSchema) -> None:
 
 
 def test_the_500_by_500_nested_list_is_over_the_default_maximum(schema: GraphQLSchema) -> None:
-    query = "{ vendors(first: 500) { nodes { processesDelivered(first: 500) { nodes { title } } } } }"
+    query = (
+        "{ vendors(first: 500) { nodes { processesDelivered(first: 500) { nodes { title } } } } }"
+    )
     assert cost_of(schema, query) > DEFAULT_MAX_COST
 
 
 def test_unpaged_lists_cost_their_documented_bound(schema: GraphQLSchema) -> None:
-    query = "{ process(id: \"x\") { itSystems { code } reusedBy { derived { title } } } }"
+    query = '{ process(id: "x") { itSystems { code } reusedBy { derived { title } } } }'
     itsystems = rules.DEFAULT_LIST_BOUND
     reused = rules.LIST_BOUNDS["Process.reusedBy"]
     assert cost_of(schema, query) == 1 + itsystems + reused * 2
@@ -142,7 +146,9 @@ def test_the_nine_dimension_summary_is_refused_alone_and_under_aliases(
 
 
 def test_mutations_cost_a_write_and_their_payload(schema: GraphQLSchema) -> None:
-    query = """mutation { processDelete(input: {id: "x", version: 1}) { userErrors { message } } }"""
+    query = (
+        """mutation { processDelete(input: {id: "x", version: 1}) { userErrors { message } } }"""
+    )
     assert cost_of(schema, query) == rules.MUTATION_COST + 1 + rules.DEFAULT_LIST_BOUND
 
 

@@ -42,7 +42,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         budget = RateBudget(settings.rate_limit, settings.rate_limit_window_seconds)
     limits = Limits(settings.max_cost, budget, parse_proxies(settings.trusted_proxies))
     schema = build_schema(
-        max_depth=settings.max_depth, max_aliases=settings.max_aliases, limits=limits
+        max_depth=settings.max_depth, max_aliases=settings.max_aliases, cost_limits=limits
     )
     sweeper = BudgetSweeper(budget, db.engine) if budget else None
     client = identity_client(settings)

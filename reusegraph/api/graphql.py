@@ -121,10 +121,12 @@ class GraphQLEndpoint:
             schema = self.schema._schema
             body["errors"] = [format_error(e, schema, request_id) for e in result.errors]
         body["data"] = result.data
-        extensions = {**(result.extensions or {}), **({"sources": stale} if stale else {})}
-        if extensions:
-            body["extensions"] = extensions
-        status, headers = 200, {}
+        reported: dict[str, Any] = {**(result.extensions or {})}
+        if stale:
+            reported["sources"] = stale
+        if reported:
+            body["extensions"] = reported
+        status, headers = 200, dict[str, str]()
         if refused := refusal_status(result.errors):
             status, headers = refused
         elif result.data is None and result.errors:

@@ -250,8 +250,7 @@ class SyncEngine:
                 if smaller is None:
                     raise
                 log.info(
-                    "sync of %s: the remote's cost limit refused %d records a page; asking"
-                    " for %d",
+                    "sync of %s: the remote's cost limit refused %d records a page; asking for %d",
                     source.code,
                     size,
                     smaller,

@@ -41,10 +41,10 @@ def build_schema(
     max_depth: int = 12,
     max_aliases: int = 30,
     max_tokens: int = 5000,
-    limits: Limits | None = None,
+    cost_limits: Limits | None = None,
 ) -> Schema:
-    """``limits``: the cost limit and the per-caller budget (default: the cost limit only)."""
-    chosen = limits or Limits()
+    """``cost_limits``: the cost limit and the per-caller budget (default: the cost limit)."""
+    chosen = cost_limits or Limits()
     # The limiters make a new rule class per instance, and ValidationCache keys on the rule
     # classes: build them once, or the cache never hits (measured in bench/).
     limits = [

@@ -57,7 +57,9 @@ async def claim(
         return None
     row = (
         await session.execute(
-            select(R.c.mutation, R.c.input_hash, R.c.result).where(*(R.c[k] == v for k, v in key.items()))
+            select(R.c.mutation, R.c.input_hash, R.c.result).where(
+                *(R.c[k] == v for k, v in key.items())
+            )
         )
     ).one()
     if row.mutation != mutation:

@@ -56,9 +56,7 @@ class RowChecker:
         self.csv = csv
         self.source = source
         self.municipality = municipality
-        self.owner_of = {
-            m: code for code, (_, owners) in directory.sources.items() for m in owners
-        }
+        self.owner_of = {m: code for code, (_, owners) in directory.sources.items() for m in owners}
         """Municipality -> the one source its processes come from."""
         self._check_options()
 

@@ -17,7 +17,8 @@ The length of a list is its worst case, taken from the document alone:
 Fields with the same response key are merged, as execution merges them; aliases are
 separate fields and add up; fragments are followed; a field of an interface or union type
 costs what its costliest possible type costs. A mutation costs ``MUTATION_COST`` on top of
-its payload. ``reusegraph cost-table`` prints the README's table of these numbers.
+its payload. ``cost_table`` is the README's table of these numbers (a test keeps them in
+step).
 """
 
 from collections.abc import Callable, Iterable, Mapping
@@ -166,7 +167,7 @@ class _Scope:
 class _Walk:
     schema: GraphQLSchema
     fragments: Mapping[str, FragmentDefinitionNode]
-    variables: Mapping[str, Any]
+    variables: dict[str, Any]
     visited: int = 0
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
@@ -355,7 +356,9 @@ def _month_number(value: Any) -> int | None:
 def _summary_groups(walk: _Walk, args: dict[str, Any], scope: _Scope, child: _Scope) -> int:
     """benefitSummary: the product of the chosen dimensions' cardinalities."""
     group_by = args.get("groupBy")
-    dimensions = {d for d in group_by if isinstance(d, str)} if isinstance(group_by, list) else set()
+    dimensions = (
+        {d for d in group_by if isinstance(d, str)} if isinstance(group_by, list) else set()
+    )
     if isinstance(group_by, str):
         dimensions = {group_by}
     raw_filter = args.get("filter")
@@ -470,9 +473,7 @@ def _root_type(
     return schema.query_type
 
 
-def _variables(
-    operation: OperationDefinitionNode, given: Mapping[str, Any]
-) -> dict[str, Any]:
+def _variables(operation: OperationDefinitionNode, given: Mapping[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for definition in operation.variable_definitions or ():
         name = definition.variable.name.value
@@ -491,6 +492,11 @@ def cost_table() -> list[tuple[str, str]]:
         ("mutation field", f"{MUTATION_COST} + its payload"),
         ("`__schema`, `__type`", str(INTROSPECTION_COST)),
         ("field with `first`", f"`first` (default {DEFAULT_FIRST}, at most {MAX_FIRST})"),
+    ]
+    for name, default in FIRST_DEFAULTS.items():
+        most = FIRST_MAXIMA.get(name, MAX_FIRST)
+        rows.append((f"`{name}`", f"`first` (default {default}, at most {most})"))
+    rows += [
         ("`*Connection.edges`, `*Connection.nodes`", "the connection's `first`"),
     ]
     for name, times in PAGED_BY_PARENT.items():

@@ -9,7 +9,7 @@ key with another input is refused, as Stripe refuses a reused idempotency key.
 import dataclasses
 import enum
 import hashlib
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from graphql import Undefined, VariableNode, value_from_ast
@@ -23,7 +23,7 @@ _KEY_FIELDS = ("client_mutation_id", "clientMutationId")
 def input_hash(info: Info) -> str:
     raw = info._raw_info
     definition = raw.parent_type.fields[raw.field_name]
-    variables = dict(raw.variable_values or {})
+    variables: dict[str, Any] = dict(cast(Any, raw.variable_values) or {})
     arguments: dict[str, Any] = {
         name: argument.default_value
         for name, argument in definition.args.items()
@@ -53,9 +53,7 @@ def _canonical(value: Any, *, top: bool = False) -> Any:
             if not (top and f.name in _KEY_FIELDS)
         }
     if isinstance(value, dict):
-        return {
-            str(k): _canonical(v) for k, v in value.items() if not (top and k in _KEY_FIELDS)
-        }
+        return {str(k): _canonical(v) for k, v in value.items() if not (top and k in _KEY_FIELDS)}
     if isinstance(value, list | tuple):
         return [_canonical(v) for v in value]
     if isinstance(value, enum.Enum):
