@@ -223,7 +223,7 @@ async def test_members_see_their_own_municipality_data_and_reporters_their_own(
 
 @pytest.fixture
 async def counted(seeded: Database) -> AsyncIterator[tuple[GraphQLClient, list[str]]]:
-    app = create_app(Settings(), url_of(seeded))
+    app = create_app(Settings(max_cost=0, rate_limit=0), url_of(seeded))  # SQL only
     statements: list[str] = []
 
     def count(*args: Any) -> None:

@@ -119,7 +119,7 @@ VARIABLES: dict[str, Any] = {"f": 5, "skip": True, "p": ["OPERATION"]}
 
 @pytest.fixture(scope="module")
 async def compiled(demo_db: Database) -> AsyncIterator[tuple[Compiler, CompiledReads]]:
-    compiler = Compiler(SCHEMA._schema, SCHEMA.limits.rules, SCHEMA.limits.max_tokens)
+    compiler = Compiler(SCHEMA._schema, SCHEMA.checks.rules, SCHEMA.checks.max_tokens)
     reads = CompiledReads(url_of(demo_db), pool_size=2, statement_timeout_ms=15000)
     try:
         yield compiler, reads
@@ -165,7 +165,7 @@ def _selection(fields: list[str], nested: list[str]) -> str:
     order=st.sampled_from(
         ["", "orderBy: {field: TITLE, direction: ASC}, ", "orderBy: {field: CREATED_AT}, "]
     ),
-    first=st.integers(min_value=0, max_value=60),
+    first=st.integers(min_value=0, max_value=20),  # within the default cost limit
     viewer=st.sampled_from(sorted(VIEWERS)),
 )
 async def test_generated_process_queries_answer_the_same_on_both_paths(
@@ -202,7 +202,7 @@ async def test_the_next_page_is_the_same_on_both_paths(
 
 
 def test_the_examples_of_processes_are_compiled() -> None:
-    compiler = Compiler(SCHEMA._schema, SCHEMA.limits.rules, SCHEMA.limits.max_tokens)
+    compiler = Compiler(SCHEMA._schema, SCHEMA.checks.rules, SCHEMA.checks.max_tokens)
     for name in ("05_covid",):
         (path,) = EXAMPLES.glob(f"{name}*.graphql")
         answer = compiler.compile(path.read_text(), None, None)
@@ -226,7 +226,9 @@ async def test_every_example_answers_the_same_whichever_path_answers(demo_db: Da
             body = {"query": path.read_text()}
             a = await fast.http.post("/graphql", json=body)
             b = await slow.http.post("/graphql", json=body)
-            assert a.json() == b.json(), path.name
+            mine, theirs = a.json(), b.json()
+            assert mine.get("data") == theirs.get("data"), path.name
+            assert mine.get("errors") == theirs.get("errors"), path.name
             assert b.headers["x-reusegraph-path"].startswith("executor")
 
 
@@ -259,3 +261,24 @@ async def test_round_trips_per_compiled_request_are_three(
     before = reads.round_trips
     await reads.run(ANONYMOUS, answer)
     assert reads.round_trips - before == 3
+
+
+async def test_compiled_answers_spend_the_callers_budget_and_are_refused_with_429(
+    demo_db: Database,
+) -> None:
+    query = {"query": "{ processes(first: 10) { nodes { title } } }"}
+    async with running_api(url_of(demo_db), rate_limit=25) as client:
+        first = await client.http.post("/graphql", json=query)
+        assert first.headers["x-reusegraph-path"] == "compiled"
+        assert first.json()["extensions"]["cost"]["budgetLeft"] == 14
+        second = await client.http.post("/graphql", json=query)
+        assert second.json()["extensions"]["cost"]["budgetLeft"] == 3
+        refused = await client.http.post("/graphql", json=query)
+        assert refused.status_code == 429
+        assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+
+
+async def test_a_compiled_query_over_the_cost_limit_is_refused(demo_db: Database) -> None:
+    async with running_api(url_of(demo_db), max_cost=100) as client:
+        error = await client.error("{ processes(first: 200) { nodes { title } } }")
+        assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"

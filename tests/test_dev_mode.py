@@ -2,7 +2,11 @@
 
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -60,3 +64,51 @@ def test_dev_token_refuses_without_dev_mode(tmp_path: Path) -> None:
 def test_dev_mode_is_refused_in_production() -> None:
     with pytest.raises(SettingsError, match="REUSEGRAPH_DEV_MODE cannot be on together"):
         Settings.from_environ({"REUSEGRAPH_DEV_MODE": "true", "REUSEGRAPH_PRODUCTION": "true"})
+
+
+def test_servers_starting_together_share_one_dev_key(tmp_path: Path) -> None:
+    """Two dev servers (or workers) on one data directory: one key, nobody crashes."""
+    from reusegraph.auth.dev_issuer import KEY_FILE, load_or_create_key
+
+    for attempt in range(5):
+        data_dir = tmp_path / f"data-{attempt}"
+        kids, failures = _start_together(6, partial(_kid, load_or_create_key, data_dir))
+        assert failures == []
+        assert len(set(kids)) == 1, kids
+        assert [p.name for p in data_dir.iterdir()] == [KEY_FILE], "no temporary files left"
+        assert (data_dir / KEY_FILE).stat().st_mode & 0o777 == 0o600
+
+
+def _kid(load: Callable[[Path], Any], directory: Path) -> str:
+    return str(load(directory).kid)
+
+
+def _start_together(count: int, start: Callable[[], str]) -> tuple[list[str], list[BaseException]]:
+    barrier = threading.Barrier(count)
+    results: list[str] = []
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            results.append(start())
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, failures
+
+
+def test_a_server_that_loses_the_race_reads_the_winners_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reusegraph.auth import dev_issuer
+
+    winner = dev_issuer.load_or_create_key(tmp_path)
+    # It looked before the winner wrote: the file was not there yet.
+    monkeypatch.setattr(Path, "exists", lambda self: False)
+    assert dev_issuer.load_or_create_key(tmp_path).kid == winner.kid

@@ -394,3 +394,40 @@ async def test_rows_of_a_municipality_the_source_does_not_own_are_bad_rows(
     by_default = await reusegraph(empty_db, "import", str(mixed))
     assert by_default.returncode == 0, by_default.stderr
     assert "file-no-5001 (new file source of NO-5001): created 1" in by_default.stdout
+
+
+async def test_a_municipality_owned_by_another_source_is_not_imported_twice(
+    empty_db: Database, tmp_path: Path
+) -> None:
+    """Its processes come from their owning source; a file source would copy them all."""
+    await b.insert_rows(empty_db, municipality=[b.municipality(DK), b.municipality(NO)])
+    async with empty_db.session(None) as session:
+        await session.execute(
+            insert(Source).values(
+                code="trondheim",
+                name="Trondheim",
+                kind="graphql",
+                endpoint="https://registry.example.no/graphql",
+            )
+        )
+        await session.execute(text(f"INSERT INTO source_owner VALUES ('trondheim', '{NO}')"))
+    before = await state(empty_db)
+    file = _json(tmp_path, "no.json", [_record("n1", "En", municipality=NO)])
+    for options in ((), ("--source", "own-file")):
+        done = await reusegraph(empty_db, "import", str(file), *options)
+        assert done.returncode == 1, done.stderr
+        assert f"{NO}'s processes come from source trondheim (graphql)" in done.stderr
+    refused = await reusegraph(empty_db, "import", str(file), "--municipality", NO)
+    assert refused.returncode == 2
+    assert "come from source trondheim (graphql)" in refused.stderr
+    assert await state(empty_db) == before
+    # A municipality whose owner is a file source: its rows go there without --source.
+    dk = _json(tmp_path, "dk.json", [_record("p1", "One", municipality=DK)])
+    assert (await reusegraph(empty_db, "import", str(dk), "--source", "dk-file")).returncode == 0
+    done = await reusegraph(empty_db, "import", str(dk))
+    assert done.returncode == 0, done.stderr
+    assert "dk-file: created 0, updated 0, deleted 0; 1 unchanged." in done.stdout
+    assert await rows(empty_db, "SELECT source_code FROM source_owner ORDER BY 1") == [
+        {"source_code": "dk-file"},
+        {"source_code": "trondheim"},
+    ]

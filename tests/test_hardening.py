@@ -84,7 +84,7 @@ async def test_get_picking_the_query_of_a_mixed_document_runs_it(http: httpx.Asy
         http, query="query Q { __typename } mutation M { __typename }", operationName="Q"
     )
     assert response.status_code == 200
-    assert response.json() == {"data": {"__typename": "Query"}}
+    assert response.json()["data"] == {"__typename": "Query"}
 
 
 # --- operation selection -----------------------------------------------------------------
@@ -147,7 +147,7 @@ async def test_extensions_that_is_not_an_object_is_400(
 
 async def test_extensions_as_an_object_is_fine(http: httpx.AsyncClient) -> None:
     response = await post(http, {"query": "{ __typename }", "extensions": {"some": "value"}})
-    assert response.json() == {"data": {"__typename": "Query"}}
+    assert response.json()["data"] == {"__typename": "Query"}
 
 
 @pytest.mark.parametrize(
@@ -394,7 +394,7 @@ async def test_a_token_within_the_lifetime_is_accepted(
         json={"query": "{ viewer { subject } }"},
         headers={"Authorization": f"Bearer {token}"},
     )
-    assert response.json() == {"data": {"viewer": {"subject": "alice"}}}
+    assert response.json()["data"] == {"viewer": {"subject": "alice"}}
 
 
 # --- browser pages -------------------------------------------------------------------------
@@ -549,7 +549,7 @@ async def test_production_variable_messages_name_only_the_variable(
 
 async def test_production_still_runs_queries(production: httpx.AsyncClient) -> None:
     response = await post(production, {"query": "{ municipalities { totalCount } __typename }"})
-    assert response.json() == {"data": {"municipalities": {"totalCount": 0}, "__typename": "Query"}}
+    assert response.json()["data"] == {"municipalities": {"totalCount": 0}, "__typename": "Query"}
 
 
 async def test_production_graphiql_is_given_the_published_schema(
@@ -591,7 +591,7 @@ async def trusted(empty_db: Database, tmp_path: Path) -> AsyncIterator[httpx.Asy
 )
 async def test_a_registered_document_runs(trusted: httpx.AsyncClient, body: dict[str, Any]) -> None:
     response = await post(trusted, body)
-    assert response.json() == {"data": {"municipalities": {"totalCount": 0}}}
+    assert response.json()["data"] == {"municipalities": {"totalCount": 0}}
 
 
 @pytest.mark.parametrize(

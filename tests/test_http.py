@@ -16,7 +16,9 @@ def http(api: GraphQLClient) -> httpx.AsyncClient:
 async def test_get_runs_a_query(http: httpx.AsyncClient) -> None:
     response = await http.get("/graphql", params={"query": QUERY})
     assert response.status_code == 200
-    assert response.json() == {"data": {"municipalities": {"totalCount": 0}}}
+    body = response.json()
+    assert body["data"] == {"municipalities": {"totalCount": 0}}
+    assert body["extensions"]["cost"]["requested"] == 1
 
 
 async def test_browser_gets_graphiql_with_the_example_queries(http: httpx.AsyncClient) -> None:

@@ -164,6 +164,27 @@ async def test_a_retried_mutation_with_the_same_client_mutation_id_writes_once(
     assert await t.scalar("SELECT count(*) FROM audit_entry WHERE action = 'processCreate'") == 1
 
 
+async def test_a_client_mutation_id_reused_with_another_input_is_refused(t: Tenants) -> None:
+    """As Stripe refuses a reused idempotency key: the key names one call, not a slot."""
+    token = t.token(A, "editor")
+    first = {"input": {"title": "Keyed", "phase": "IDEA", "clientMutationId": "key-7"}}
+    created = payload(await t.call(token, CREATE, first), "processCreate")
+    other = {"input": {"title": "Something else", "phase": "IDEA", "clientMutationId": "key-7"}}
+    body = await t.call(token, CREATE, other)
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["argument"] == "input.clientMutationId"
+    assert "'key-7'" in error["message"]
+    assert "different input" in error["message"]
+    assert await t.scalar("SELECT count(*) FROM process WHERE title = 'Something else'") == 0
+    # The same input again, inline this time and in another order, is a retry.
+    inline = """mutation { processCreate(input: {clientMutationId: "key-7", phase: IDEA,
+      title: "Keyed"}) { process { id } clientMutationId userErrors { message } } }"""
+    again = payload(await t.call(token, inline), "processCreate")
+    assert again["process"]["id"] == created["process"]["id"]
+    assert await t.scalar("SELECT count(*) FROM process WHERE title = 'Keyed'") == 1
+
+
 async def test_bad_input_names_the_field_and_writes_nothing(t: Tenants) -> None:
     before = await t.audit_count()
     body = await t.call(

@@ -48,7 +48,7 @@ async def counted_api(empty_db: Database) -> AsyncIterator[tuple[GraphQLClient, 
             b.benefit(p["id"], date(2024, month, 1), 10) for p in origins for month in (1, 2)
         ],
     )
-    app = create_app(Settings(compiled_reads=False), url_of(empty_db))  # the executor's loaders
+    app = create_app(Settings(compiled_reads=False, max_cost=0, rate_limit=0), url_of(empty_db))
     statements: list[str] = []
 
     def count(*args: Any) -> None:

@@ -293,3 +293,29 @@ async def test_a_page_of_ten_thousand_records(setup: Setup) -> None:
         assert [float(b[3]) for b in copy["benefits"]] == [record["benefits"][0]["hoursSaved"]]
     assert all(mirror[k] == v for k, v in before.items())
     assert (await source_row(setup.db, "remote-a"))["record_count"] == 10_000 + len(before)
+
+
+def test_a_page_refused_as_too_complex_is_asked_for_again_smaller() -> None:
+    from reusegraph.federation.sources_graphql import _graphql_error
+
+    refused = _graphql_error(
+        "https://registry.example/graphql",
+        [
+            {
+                "message": "This operation may cost 141501 points, more than the maximum",
+                "extensions": {"code": "QUERY_TOO_COMPLEX", "cost": 141501, "maximumCost": 50000},
+            }
+        ],
+    )
+    assert refused.cost == (141501, 50000)
+    smaller = refused.fitting_first(500)
+    assert smaller is not None
+    assert 150 < smaller < 177, "about 500 x 50000 / 141501, with room to spare"
+    assert refused.fitting_first(1) is None
+    other = _graphql_error("https://registry.example/graphql", [{"message": "Cannot query field"}])
+    assert other.fitting_first(500) is None
+    limited = _graphql_error(
+        "https://registry.example/graphql",
+        [{"message": "spent", "extensions": {"code": "RATE_LIMITED", "retryAfter": 3}}],
+    )
+    assert limited.retryable

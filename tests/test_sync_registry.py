@@ -296,7 +296,7 @@ async def test_a_failing_source_keeps_its_data_and_answers_say_it_is_stale(
     )
     assert await gateway.sync() == "ok"
     fresh = await gateway.call(None, "{ processes { nodes { title } } }")
-    assert "extensions" not in fresh
+    assert "sources" not in fresh["extensions"]
 
     await register(
         gateway.db,
@@ -320,7 +320,7 @@ async def test_a_failing_source_keeps_its_data_and_answers_say_it_is_stale(
     assert notice["lastOutcome"] == "failed"
     assert "cannot reach" in notice["lastError"]
     elsewhere = await gateway.call(None, "{ municipalities { nodes { code } } }")
-    assert "extensions" not in elsewhere, "no record of the source was in this answer"
+    assert "sources" not in elsewhere["extensions"], "no record of the source was in this answer"
 
 
 async def test_the_webhook_lets_admins_and_the_owners_editors_trigger_a_sync(
@@ -431,3 +431,51 @@ async def test_a_process_that_moves_away_on_the_remote_leaves_the_mirror(
     )
     assert await gateway.sync() == "ok"
     assert set(await mirrored(gateway.db, "remote-a")) == {str(staying["id"])}
+
+
+async def test_a_municipality_has_one_owning_source(
+    gateway: Gateway, remote: RemoteRegistry
+) -> None:
+    """A second source for a municipality would mirror each of its processes twice."""
+    admin = gateway.token(A, "admin")
+    first = await gateway.call(admin, REGISTER, input=register_input(remote))
+    assert first["data"]["sourceRegister"]["userErrors"] == []
+    second = register_input(remote, code="remote-a-again", owners=[B, A])
+    body = await gateway.call(admin, REGISTER, input=second)
+    [error] = body["data"]["sourceRegister"]["userErrors"]
+    assert error["code"] == "DUPLICATE"
+    assert error["field"] == ["owners"]
+    assert f"{A} by source 'remote-a' (graphql)" in error["message"]
+    assert body["data"]["sourceRegister"]["source"] is None
+    # The owner itself may be registered again, and another municipality gets its own.
+    again = await gateway.call(admin, REGISTER, input=register_input(remote, name="Renamed"))
+    assert again["data"]["sourceRegister"]["userErrors"] == []
+    other = await gateway.call(admin, REGISTER, input=register_input(remote, code="b", owners=[B]))
+    assert other["data"]["sourceRegister"]["userErrors"] == []
+    assert await gateway.sync() == "ok"
+    # Moving a municipality: first off its old source, then onto the new one.
+    moved = await gateway.call(admin, REGISTER, input=register_input(remote, owners=[B]))
+    assert "'b'" in moved["data"]["sourceRegister"]["userErrors"][0]["message"]
+    async with gateway.db.engine.connect() as conn:
+        owners = (
+            await conn.execute(
+                text("SELECT municipality_code, source_code FROM source_owner ORDER BY 1")
+            )
+        ).all()
+    assert sorted(tuple(row) for row in owners) == sorted([(A, "remote-a"), (B, "b")])
+
+
+async def test_the_database_refuses_a_second_owner_too(gateway: Gateway) -> None:
+    """Two registrations racing past the check: the unique index stops the second."""
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    from reusegraph.store.models import Source
+
+    async with gateway.db.session(None) as session:
+        for code in ("one", "two"):
+            await session.execute(insert(Source).values(code=code, name=code, kind="hosted"))
+        await session.execute(text(f"INSERT INTO source_owner VALUES ('one', '{A}')"))
+    with pytest.raises(IntegrityError, match="ix_source_owner_municipality_code"):
+        async with gateway.db.session(None) as session:
+            await session.execute(text(f"INSERT INTO source_owner VALUES ('two', '{A}')"))

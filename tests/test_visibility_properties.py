@@ -476,7 +476,11 @@ async def harness(empty_db: Database) -> AsyncIterator[Harness]:
             "municipalities": list(CODES),
             "allowed_roles": ["reader", "member", "editor", "admin"],
         }
-        app = create_app(Settings(issuers=json.dumps([trusted])), url_of(empty_db))
+        app = create_app(
+            # What it asks is as big as it must be; the limits are tested elsewhere.
+            Settings(issuers=json.dumps([trusted]), max_cost=0, rate_limit=0),
+            url_of(empty_db),
+        )
         async with serving(app) as base, httpx.AsyncClient(base_url=base, timeout=30) as http:
             yield Harness(empty_db, issuer, http)
 

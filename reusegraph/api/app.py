@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
 from reusegraph.api.compiled import CompiledPath
+from reusegraph.api.deadline import RequestDeadline
 from reusegraph.api.exports import ProcessExport
 from reusegraph.api.graphql import GraphQLEndpoint
 from reusegraph.api.headers import SecurityHeaders
@@ -21,6 +22,7 @@ from reusegraph.api.security import build_authenticator, identity_client
 from reusegraph.api.settings import Settings
 from reusegraph.api.sync_webhook import SourceSyncWebhook
 from reusegraph.api.trusted import TrustedDocuments
+from reusegraph.auth.callers import parse_proxies
 from reusegraph.compiler import Compiler
 from reusegraph.compiler.freshness import Freshness
 from reusegraph.compiler.runner import CompiledReads
@@ -28,8 +30,10 @@ from reusegraph.federation.scheduler import SyncScheduler
 from reusegraph.federation.sync import SyncEngine
 from reusegraph.schema import Schema, build_schema
 from reusegraph.schema.core.inputs import answer_empty_lists_for_first_zero
+from reusegraph.schema.limits.budget import Limits
 from reusegraph.store.engine import Database
 from reusegraph.store.errors import SchemaBehind
+from reusegraph.store.rate_limits import BudgetSweeper, RateBudget
 from reusegraph.store.schema_version import current_revision, head_revision
 
 
@@ -40,8 +44,15 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         pool_size=settings.pool_size,
         statement_timeout_ms=settings.statement_timeout_ms,
     )
-    schema = build_schema(max_depth=settings.max_depth, max_aliases=settings.max_aliases)
+    budget = None
+    if settings.rate_limit:
+        budget = RateBudget(settings.rate_limit, settings.rate_limit_window_seconds)
+    limits = Limits(settings.max_cost, budget, parse_proxies(settings.trusted_proxies))
+    schema = build_schema(
+        max_depth=settings.max_depth, max_aliases=settings.max_aliases, cost_limits=limits
+    )
     answer_empty_lists_for_first_zero(schema._schema)
+    sweeper = BudgetSweeper(budget, db.engine) if budget else None
     trusted = (
         TrustedDocuments.load(settings.trusted_documents)
         if settings.trusted_documents is not None
@@ -54,7 +65,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
     login = LoginRoutes(issuers, sessions, settings.public_url)
     sync_engine = SyncEngine(db)
     scheduler = SyncScheduler(sync_engine, settings.sync_check_seconds)
-    compiled = _compiled_path(settings, schema, db, database_url)
+    compiled = _compiled_path(settings, schema, db, database_url, limits)
     graphql = GraphQLEndpoint(
         schema,
         db,
@@ -73,10 +84,14 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         if current != head_revision():
             raise SchemaBehind(current, head_revision())
         scheduler.start()
+        if sweeper:
+            sweeper.start()
         freeze_startup_heap()
         try:
             yield
         finally:
+            if sweeper:
+                await sweeper.stop()
             await scheduler.stop()
             await sync_engine.aclose()
             await client.aclose()
@@ -90,7 +105,11 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
     app = Starlette(
         routes=[
             Route("/", home),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route(
+                "/graphql",
+                RequestDeadline(graphql, settings.request_timeout_ms / 1000),
+                methods=["GET", "POST"],
+            ),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route(
@@ -128,14 +147,14 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
 
 
 def _compiled_path(
-    settings: Settings, schema: Schema, db: Database, database_url: str
+    settings: Settings, schema: Schema, db: Database, database_url: str, limits: Limits
 ) -> CompiledPath | None:
     if not settings.compiled_reads:
         return None
-    compiler = Compiler(schema._schema, schema.limits.rules, schema.limits.max_tokens)
+    compiler = Compiler(schema._schema, schema.checks.rules, schema.checks.max_tokens)
     reads = CompiledReads(
         database_url,
         pool_size=settings.pool_size,
         statement_timeout_ms=settings.statement_timeout_ms,
     )
-    return CompiledPath(compiler, reads, Freshness(db))
+    return CompiledPath(compiler, reads, Freshness(db), limits)

@@ -3,28 +3,42 @@
 import logging
 from typing import Any
 
+import orjson
+from graphql import DocumentNode
+from starlette.requests import Request
+
 from reusegraph.auth.principal import Principal
 from reusegraph.compiler import CompiledAnswer, Compiler
 from reusegraph.compiler.freshness import Freshness
 from reusegraph.compiler.runner import CompiledReads
+from reusegraph.schema.limits.budget import Limits, admit, caller_from
 
 log = logging.getLogger("reusegraph.compiler")
 
 
 class CompiledPath:
-    def __init__(self, compiler: Compiler, reads: CompiledReads, freshness: Freshness) -> None:
+    def __init__(
+        self, compiler: Compiler, reads: CompiledReads, freshness: Freshness, limits: Limits
+    ) -> None:
         self.compiler = compiler
         self.reads = reads
         self.freshness = freshness
+        self.limits = limits
 
     async def answer(
         self,
+        request: Request,
+        document: DocumentNode,
         query: str,
         operation_name: str | None,
         variables: dict[str, Any] | None,
         viewer: Principal,
     ) -> bytes | str:
-        """The whole response body, or the reason the executor must answer."""
+        """The whole response body, or the reason the executor must answer.
+
+        The cost limit and the caller's budget are the executor's (``admit``): a refusal
+        leaves the request to the executor, which answers it (a refused charge takes
+        nothing from the budget)."""
         try:
             compiled = self.compiler.compile(query, operation_name, variables)
         except Exception:
@@ -34,10 +48,21 @@ class CompiledPath:
             return compiled
         if await self.freshness.any_stale():
             return "a source is stale (the executor names it in extensions)"
+        caller = caller_from(self.limits, request, viewer)
+        engine = self.freshness.db.engine
+        schema = self.compiler.schema
+        admission = await admit(
+            self.limits, schema, document, operation_name, variables, caller, engine
+        )
+        if admission.refusal is not None:
+            return "refused by the cost limit or the budget"
         data = await self.reads.run(viewer, compiled)
         if data is None:
             return "a filter names a code that is not registered"
-        return b'{"data":' + data.encode() + b"}"
+        report = admission.report(self.limits)
+        if not report:
+            return b'{"data":' + data.encode() + b"}"
+        return b'{"data":' + data.encode() + b',"extensions":' + orjson.dumps(report) + b"}"
 
     async def close(self) -> None:
         await self.reads.close()

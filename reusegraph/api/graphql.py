@@ -32,6 +32,7 @@ from reusegraph.auth.errors import AuthError, InvalidToken
 from reusegraph.auth.principal import Principal
 from reusegraph.schema.context import Context
 from reusegraph.schema.core.errors import format_error
+from reusegraph.schema.limits.budget import refusal_status
 from reusegraph.schema.provenance import stale_sources, tracking
 from reusegraph.store.engine import Database
 from reusegraph.store.errors import DatabaseUnavailable
@@ -131,7 +132,9 @@ class GraphQLEndpoint:
         path = "executor"
         if self.compiled is not None:
             try:
-                answer = await self.compiled.answer(query, operation_name, variables, viewer)
+                answer = await self.compiled.answer(
+                    request, prepared.document, query, operation_name, variables, viewer
+                )
             except DatabaseUnavailable:
                 answer = "the database is unavailable (the executor reports it)"
             if isinstance(answer, bytes):
@@ -145,6 +148,7 @@ class GraphQLEndpoint:
                 request_id=request_id,
                 db=self.db,
                 on_issuers_changed=self.on_issuers_changed,
+                request=request,
             )
             try:
                 with tracking() as touched:
@@ -168,17 +172,23 @@ class GraphQLEndpoint:
                 )
             finally:
                 context.loaders.release()
+        if budget_refusal := refusal_status(result.errors):
+            status, headers = budget_refusal
+            return self._refusal(result.errors or [], status, media_type, request_id, headers)
         if result.data is None and result.errors and not any(e.path for e in result.errors):
-            # Refused before execution by the schema's own rules (depth, aliases): a request
-            # error, answered without `data`.
+            # Refused before execution by the schema's own rules (depth, aliases, cost): a
+            # request error, answered without `data`.
             return self._refusal(result.errors, None, media_type, request_id)
         body: dict[str, Any] = {}
         if result.errors:
             schema = self.schema._schema
             body["errors"] = [format_error(e, schema, request_id) for e in result.errors]
         body["data"] = result.data
+        reported: dict[str, Any] = {**(result.extensions or {})}
         if stale:
-            body["extensions"] = {"sources": stale}
+            reported["sources"] = stale
+        if reported:
+            body["extensions"] = reported
         return _response(body, 200, media_type, request_id, {PATH_HEADER: path})
 
     def _refusal(

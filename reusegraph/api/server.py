@@ -114,6 +114,10 @@ def serve(settings: Settings, *, migrate: bool = False) -> None:
         log_config=None,
         access_log=False,
         **http_options(settings),
+        # Forwarded headers (client address, scheme) only from the configured proxies: the
+        # client address is whose budget a request spends (``auth.callers``).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or "",
     )
 
 

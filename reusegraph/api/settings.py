@@ -9,6 +9,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from reusegraph.auth.callers import parse_proxies
+
 
 class SettingsError(ValueError):
     pass
@@ -40,6 +42,16 @@ class Settings:
     """REUSEGRAPH_MAX_DEPTH: deepest query accepted."""
     max_aliases: int = 30
     """REUSEGRAPH_MAX_ALIASES: most aliases in one query."""
+    max_cost: int = 50000
+    """REUSEGRAPH_MAX_COST: most points one operation may cost (see Limits; 0: no limit)."""
+    request_timeout_ms: int = 30000
+    """REUSEGRAPH_REQUEST_TIMEOUT_MS: longest a GraphQL request may take in all (0: no limit)."""
+    rate_limit: int = 500000
+    """REUSEGRAPH_RATE_LIMIT: points each caller may spend per window, in PostgreSQL (0: off)."""
+    rate_limit_window_seconds: int = 60
+    """REUSEGRAPH_RATE_LIMIT_WINDOW_SECONDS: the window in which a spent budget refills."""
+    trusted_proxies: str | None = None
+    """REUSEGRAPH_TRUSTED_PROXIES: proxy addresses or networks whose X-Forwarded-For is trusted."""
     compiled_reads: bool = True
     """REUSEGRAPH_COMPILED_READS: answer the queries the compiler covers with one SQL statement."""
     graphiql: bool | None = None
@@ -87,6 +99,15 @@ class Settings:
             raise SettingsError(
                 "REUSEGRAPH_DEMO_DATA cannot be on together with REUSEGRAPH_PRODUCTION"
             )
+        if settings.rate_limit and not settings.rate_limit_window_seconds:
+            raise SettingsError("REUSEGRAPH_RATE_LIMIT_WINDOW_SECONDS must be at least 1")
+        try:
+            parse_proxies(settings.trusted_proxies)
+        except ValueError as error:
+            raise SettingsError(
+                f"REUSEGRAPH_TRUSTED_PROXIES has value {settings.trusted_proxies!r}: {error};"
+                " give addresses or networks, comma-separated (10.0.0.0/8, 192.0.2.7)"
+            ) from None
         if settings.log_level not in {"debug", "info", "warning", "error"}:
             raise SettingsError(
                 f"REUSEGRAPH_LOG_LEVEL has value {settings.log_level!r}; "

@@ -8,6 +8,7 @@ command line; it is never published over HTTP.
 
 import json
 import os
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -24,15 +25,36 @@ KEY_FILE = "dev-issuer-key.json"
 
 
 def load_or_create_key(data_dir: Path) -> RSAKey:
+    """The data directory's key; made now if there is none.
+
+    Two processes may start together on one data directory (several workers, two dev
+    servers, the server and ``dev-token``): each writes its new key to a private temporary
+    file and links it into place, which succeeds for exactly one of them; the others
+    read the winner's. The key file is never seen half-written.
+    """
     path = data_dir / KEY_FILE
     if path.exists():
-        return RSAKey.import_key(json.loads(path.read_text(encoding="utf-8")))
+        return _read(path)
     key = RSAKey.generate_key(2048, parameters={"kid": f"dev-{uuid.uuid4().hex[:8]}"})
     data_dir.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(json.dumps(key.as_dict(private=True)))
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{KEY_FILE}.", dir=data_dir)
+    try:
+        os.chmod(temporary, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(json.dumps(key.as_dict(private=True)))
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return _read(path)
+    finally:
+        os.unlink(temporary)
     return key
+
+
+def _read(path: Path) -> RSAKey:
+    return RSAKey.import_key(json.loads(path.read_text(encoding="utf-8")))
 
 
 def dev_issuer_config(key: RSAKey) -> IssuerConfig:

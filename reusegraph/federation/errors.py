@@ -36,9 +36,23 @@ class RemoteAuthError(RemoteHttpError):
 
 
 class RemoteGraphQLError(SyncError):
-    def __init__(self, message: str, *, retryable: bool = False) -> None:
+    def __init__(
+        self, message: str, *, retryable: bool = False, cost: tuple[int, int] | None = None
+    ) -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.cost = cost
+        """(cost, maximum) of a page the remote refused as too complex (QUERY_TOO_COMPLEX)."""
+
+    def fitting_first(self, first: int) -> int | None:
+        """A smaller page the remote's cost limit admits; None when that is not the issue."""
+        if self.cost is None:
+            return None
+        cost, maximum = self.cost
+        if cost <= 0 or maximum <= 0 or first <= 1:
+            return None
+        smaller = int(first * maximum / cost * 0.95)
+        return max(1, min(smaller, first - 1))
 
 
 class RemoteFormatError(SyncError):

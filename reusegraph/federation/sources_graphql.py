@@ -52,7 +52,7 @@ QUERY = (
     f" upserts {selection()}"
     " tombstones { id municipality deletedAt } cursor hasMore } }"
 )
-RETRYABLE_CODES = {"SERVICE_UNAVAILABLE", "INTERNAL_SERVER_ERROR"}
+RETRYABLE_CODES = {"SERVICE_UNAVAILABLE", "INTERNAL_SERVER_ERROR", "RATE_LIMITED"}
 
 
 @dataclass
@@ -339,12 +339,18 @@ def _graphql_error(endpoint: str, errors: Any) -> RemoteGraphQLError:
     if not isinstance(errors, list):
         return RemoteGraphQLError(f"{endpoint} answered with malformed `errors`")
     messages, codes = [], set()
+    cost: tuple[int, int] | None = None
     for error in errors[:3]:
         if isinstance(error, dict):
             messages.append(str(error.get("message", "?")))
             extensions = error.get("extensions")
             if isinstance(extensions, dict) and isinstance(extensions.get("code"), str):
                 codes.add(extensions["code"])
+                numbers = extensions.get("cost"), extensions.get("maximumCost")
+                if extensions["code"] == "QUERY_TOO_COMPLEX" and all(
+                    isinstance(n, int) and not isinstance(n, bool) for n in numbers
+                ):
+                    cost = (int(numbers[0]), int(numbers[1]))  # type: ignore[arg-type]
     more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
     hint = ""
     if any("Cannot query field" in m or "Unknown argument" in m for m in messages):
@@ -352,6 +358,7 @@ def _graphql_error(endpoint: str, errors: Any) -> RemoteGraphQLError:
     return RemoteGraphQLError(
         f"{endpoint} answered with GraphQL errors: {'; '.join(messages)}{more}{hint}",
         retryable=bool(codes & RETRYABLE_CODES),
+        cost=cost,
     )
 
 

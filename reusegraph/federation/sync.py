@@ -26,6 +26,7 @@ from reusegraph.federation.errors import (
     CursorWentBackwards,
     RemoteAuthError,
     RemoteFormatError,
+    RemoteGraphQLError,
     SourceMisconfigured,
     SyncError,
 )
@@ -85,6 +86,8 @@ class SyncEngine:
         on_progress: Progress | None = None,
     ) -> None:
         self.db = db
+        self._fitting: dict[str, int] = {}
+        """Source -> the page size its remote's cost limit admitted."""
         self.options = options or SyncOptions()
         self.on_progress = on_progress
         self._own_client = client is None
@@ -221,21 +224,44 @@ class SyncEngine:
     async def _fetch(
         self, source: Any, credentials: Credentials, cursor: str | None, municipality: str | None
     ) -> RemotePage:
-        for attempt in (1, 2):
+        """One page; smaller ones when the remote's cost limit refuses the page size.
+
+        The size that fitted is remembered for the source's next pages (and runs)."""
+        size = min(self._fitting.get(source.code, source.page_size), source.page_size)
+        renewed = False
+        for _ in range(6):
             try:
-                return await fetch_changes(
+                page = await fetch_changes(
                     self.client,
                     source.endpoint,
                     since=cursor,
-                    first=source.page_size,
+                    first=size,
                     municipality=municipality,
                     headers=await credentials.headers(),
                     request_timeout=float(source.timeout_seconds),
                 )
             except RemoteAuthError:
-                if attempt == 2 or not credentials.refused():
+                if renewed or not credentials.refused():
                     raise
-        raise AssertionError("unreachable")
+                renewed = True
+                continue
+            except RemoteGraphQLError as error:
+                smaller = error.fitting_first(size)
+                if smaller is None:
+                    raise
+                log.info(
+                    "sync of %s: the remote's cost limit refused %d records a page; asking for %d",
+                    source.code,
+                    size,
+                    smaller,
+                )
+                size = smaller
+                continue
+            self._fitting[source.code] = size
+            return page
+        raise RemoteGraphQLError(
+            f"{source.endpoint} refused every page size down to {size} records"
+        )
 
     async def _pull_listing(self, source: Any, owners: list[str], result: RunResult) -> None:
         if not source.endpoint:

@@ -22,6 +22,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from reusegraph.schema.agreements import FrameworkAgreement
 from reusegraph.schema.core.scalars import SCALARS
+from reusegraph.schema.limits.budget import CostLimit, Limits
 from reusegraph.schema.meetings import NetworkMeeting
 from reusegraph.schema.municipalities import Municipality
 from reusegraph.schema.mutations import Mutation
@@ -33,7 +34,7 @@ FEDERATION_VERSION = "2.9"
 
 
 @dataclass(frozen=True)
-class Limits:
+class DocumentChecks:
     """What the executor checks before execution, for the compiled path to check alike."""
 
     rules: list[type[ASTValidationRule]]
@@ -41,13 +42,21 @@ class Limits:
 
 
 class Schema(strawberry.federation.Schema):
-    limits: Limits
+    checks: DocumentChecks
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Client errors are not server problems; unexpected ones are logged by the endpoint."""
 
 
-def build_schema(*, max_depth: int = 12, max_aliases: int = 30, max_tokens: int = 5000) -> Schema:
+def build_schema(
+    *,
+    max_depth: int = 12,
+    max_aliases: int = 30,
+    max_tokens: int = 5000,
+    cost_limits: Limits | None = None,
+) -> Schema:
+    """``cost_limits``: the cost limit and the per-caller budget (default: the cost limit)."""
+    chosen = cost_limits or Limits()
     # The limiters make a new rule class per instance, and ValidationCache keys on the rule
     # classes: build them once, or the cache never hits (measured in bench/).
     limits = [
@@ -65,7 +74,8 @@ def build_schema(*, max_depth: int = 12, max_aliases: int = 30, max_tokens: int 
             lambda: ValidationCache(maxsize=256),
             lambda: AddValidationRules(limits),
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
+            lambda: CostLimit(chosen),
         ],
     )
-    schema.limits = Limits(rules=[*specified_rules, *limits], max_tokens=max_tokens)
+    schema.checks = DocumentChecks(rules=[*specified_rules, *limits], max_tokens=max_tokens)
     return schema

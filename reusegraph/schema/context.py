@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import strawberry
+from starlette.requests import Request
 
 from reusegraph.auth.principal import Principal
 from reusegraph.schema.loaders import Loaders
@@ -19,6 +20,8 @@ class Context:
     """Mutations open their own write transaction; reads go through ``reader``."""
     on_issuers_changed: Callable[[], None] | None = None
     """Called after an admin registered or removed an issuer: the app's registry reloads."""
+    request: Request | None = None
+    """The HTTP request (its client address spends the budget of an anonymous caller)."""
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

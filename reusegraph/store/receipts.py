@@ -1,5 +1,9 @@
 """Exactly-once mutations: a retried call with the same clientMutationId is not applied twice.
 
+A key stands for one call: the receipt keeps a hash of the call's input, and the same key
+with another input is refused (``ReceiptMismatch``) instead of answered with the first
+call's record.
+
 The receipt row is inserted first in the mutation's own transaction. A concurrent retry
 blocks on its primary key until the first call commits (then it reads the stored result)
 or rolls back (then it goes ahead itself), so two calls never both apply.
@@ -25,7 +29,17 @@ class ReceiptConflict(Exception):
         self.mutation = mutation
 
 
-async def claim(session: AsyncSession, call: Call, mutation: str) -> dict[str, Any] | None:
+class ReceiptMismatch(Exception):
+    """The clientMutationId was already used for this mutation with a different input."""
+
+    def __init__(self, mutation: str) -> None:
+        super().__init__(mutation)
+        self.mutation = mutation
+
+
+async def claim(
+    session: AsyncSession, call: Call, mutation: str, input_hash: str | None = None
+) -> dict[str, Any] | None:
     """None: go ahead. Otherwise: the result the first call stored."""
     assert call.client_mutation_id is not None
     key = {
@@ -35,7 +49,7 @@ async def claim(session: AsyncSession, call: Call, mutation: str) -> dict[str, A
     }
     inserted = await session.execute(
         insert(R)
-        .values(**key, mutation=mutation)
+        .values(**key, mutation=mutation, input_hash=input_hash)
         .on_conflict_do_nothing()
         .returning(R.c.client_mutation_id)
     )
@@ -43,11 +57,15 @@ async def claim(session: AsyncSession, call: Call, mutation: str) -> dict[str, A
         return None
     row = (
         await session.execute(
-            select(R.c.mutation, R.c.result).where(*(R.c[k] == v for k, v in key.items()))
+            select(R.c.mutation, R.c.input_hash, R.c.result).where(
+                *(R.c[k] == v for k, v in key.items())
+            )
         )
     ).one()
     if row.mutation != mutation:
         raise ReceiptConflict(row.mutation)
+    if row.input_hash is not None and input_hash is not None and row.input_hash != input_hash:
+        raise ReceiptMismatch(row.mutation)
     return dict(row.result or {})
 
 

@@ -148,6 +148,7 @@ async def register_source(session: AsyncSession, call: Call, spec: SourceSpec) -
     unknown = sorted(set(spec.owners) - known)
     if unknown:
         raise rejected("NOT_FOUND", f"Unknown municipality: {', '.join(unknown)}.", "owners")
+    await _refuse_owned_elsewhere(session, spec)
     values = {k: v for k, v in asdict(spec).items() if k != "owners"}
     before = (
         (await session.execute(select(S).where(S.c.code == spec.code).with_for_update()))
@@ -183,6 +184,33 @@ async def register_source(session: AsyncSession, call: Call, spec: SourceSpec) -
         _public(after),
     )
     return spec.code
+
+
+async def _refuse_owned_elsewhere(session: AsyncSession, spec: SourceSpec) -> None:
+    """A municipality's processes come from one source: a second owner would mirror them
+    twice. (The unique index on ``source_owner.municipality_code`` backs this up.)"""
+    owned = (
+        await session.execute(
+            select(source_owner.c.municipality_code, S.c.code, S.c.kind)
+            .join(S, S.c.code == source_owner.c.source_code)
+            .where(
+                source_owner.c.municipality_code.in_(spec.owners),
+                source_owner.c.source_code != spec.code,
+            )
+            .order_by(source_owner.c.municipality_code)
+        )
+    ).all()
+    if not owned:
+        return
+    taken = "; ".join(f"{m} by source {code!r} ({kind})" for m, code, kind in owned)
+    first = owned[0]
+    raise rejected(
+        "DUPLICATE",
+        f"A municipality has exactly one owning source, and these are owned already: {taken}."
+        f" Register {first.code!r} again without {first.municipality_code} first (or remove"
+        " it), so that its processes are not mirrored twice.",
+        "owners",
+    )
 
 
 async def remove_source(session: AsyncSession, call: Call, code: str) -> None:

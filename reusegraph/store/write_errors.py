@@ -50,6 +50,10 @@ _CONSTRAINTS: dict[str, tuple[str, str]] = {
         "no more options than the agreement has",
     ),
     "uq_trusted_issuer_issuer": ("issuer", "an issuer not registered yet"),
+    "ix_source_owner_municipality_code": (
+        "owners",
+        "municipalities no other source owns (a municipality has one owning source)",
+    ),
 }
 _NAME = re.compile(r'constraint "([^"]+)"')
 

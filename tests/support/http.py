@@ -35,6 +35,7 @@ async def serving(
         log_level="warning",
         lifespan="on",
         **http_options(settings or Settings()),
+        proxy_headers=False,  # the app decides whom to believe (trusted proxies)
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

@@ -56,7 +56,36 @@ class RowChecker:
         self.csv = csv
         self.source = source
         self.municipality = municipality
+        self.owner_of = {m: code for code, (_, owners) in directory.sources.items() for m in owners}
+        """Municipality -> the one source its processes come from."""
         self._check_options()
+
+    def target(self, municipality: str) -> str:
+        """Where a municipality's rows go: ``--source``, else its own file source."""
+        if self.source is not None:
+            return self.source
+        owner = self.owner_of.get(municipality)
+        if owner is not None and self.directory.sources[owner][0] == SourceKind.FILE:
+            return owner
+        return default_source(municipality)
+
+    def owned_elsewhere(self, municipality: str, source: str) -> str | None:
+        """Why ``municipality``'s rows cannot go to ``source``: it has another owner."""
+        owner = self.owner_of.get(municipality)
+        if owner is None or owner == source:
+            return None
+        kind = self.directory.sources[owner][0]
+        if kind == SourceKind.FILE:
+            how = f"import them into it (--source {owner}, or no --source)"
+        elif kind == SourceKind.HOSTED:
+            how = "they are edited there; export, edit and import only into a file source"
+        else:
+            how = f"they change through its sync; remove {municipality} from {owner} first"
+        return (
+            f"{municipality}'s processes come from source {owner} ({kind}), and a"
+            f" municipality has exactly one owning source, so they cannot also come from"
+            f" {source}: {how}"
+        )
 
     def _check_options(self) -> None:
         if self.municipality is not None and self.municipality not in self.directory.municipalities:
@@ -64,12 +93,20 @@ class RowChecker:
                 f"--municipality {self.municipality}: not a registered municipality;"
                 " codes look like DK-0746 (the `municipalities` query lists them)"
             )
+        if self.municipality is not None and self.source is None:
+            why = self.owned_elsewhere(self.municipality, self.target(self.municipality))
+            if why:
+                raise ImportRefused(why)
         if self.source is not None:
             if not SOURCE_CODE.match(self.source):
                 raise ImportRefused(
                     f"--source {self.source!r}: a source code is 1-63 of a-z, 0-9 and '-'"
                 )
             self.file_source(self.source)
+            if self.municipality is not None and (
+                why := self.owned_elsewhere(self.municipality, self.source)
+            ):
+                raise ImportRefused(why)
             owners = self.directory.sources.get(self.source, ("", []))[1]
             if self.source in self.directory.sources and self.municipality not in (None, *owners):
                 raise ImportRefused(
@@ -97,7 +134,7 @@ class RowChecker:
         checked.municipality = self._municipality(row)
         checked.source = self.source
         if checked.municipality is not None:
-            checked.source = checked.source or default_source(checked.municipality)
+            checked.source = self.target(checked.municipality)
         checked.key = self._key(row, checked.municipality, checked.source)
         checked.key_column = row.where.get("id") or column_name("id", csv=self.csv)
         if checked.key is None and checked.municipality is not None:
@@ -192,7 +229,9 @@ class RowChecker:
 
     def _owner(self, row: ParsedRow, source: str, municipality: str) -> None:
         known = self.directory.sources.get(source)
-        if known is not None and municipality not in known[1]:
+        if why := self.owned_elsewhere(municipality, source):
+            row.problem("municipality_code", municipality, why, csv=self.csv)
+        elif known is not None and municipality not in known[1]:
             row.problem(
                 "municipality_code",
                 municipality,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from reusegraph.federation.files.fields import unrecognised
 from reusegraph.federation.files.reading import RawRow
 from reusegraph.federation.files.report import ImportReport, RowError
-from reusegraph.federation.files.rows import CheckedRow, RowChecker, default_source
+from reusegraph.federation.files.rows import CheckedRow, RowChecker
 
 Progress = Callable[[str, int, int | None], None]
 """(stage "reading" or "writing", rows done, rows in all or None while unknown)."""
@@ -77,7 +77,7 @@ def survey_rows(
     if source is not None:
         found.scope.add(source)
     elif municipality is not None:
-        found.scope.add(default_source(municipality))
+        found.scope.add(checker.target(municipality))
     report.unknown_columns, report.skipped_columns = unrecognised(list(names))
     return found
 

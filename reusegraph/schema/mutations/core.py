@@ -20,6 +20,7 @@ from reusegraph.auth.principal import Role
 from reusegraph.schema.context import Info
 from reusegraph.schema.core.errors import BadUserInput, Forbidden, Unauthenticated
 from reusegraph.schema.loaders import Loaders
+from reusegraph.schema.mutations.fingerprint import input_hash
 from reusegraph.store import receipts
 from reusegraph.store.audit import Call
 from reusegraph.store.write_errors import (
@@ -92,7 +93,7 @@ async def apply(info: Info, name: str, client_mutation_id: str | None, work: Wor
     try:
         async with context.db.session(context.viewer) as session:
             if client_mutation_id is not None:
-                prior = await _claim(session, call, name)
+                prior = await _claim(session, call, name, input_hash(info))
                 if prior is not None:
                     return _outcome(prior, client_mutation_id)
             key = await _run(work, session, call)
@@ -107,13 +108,23 @@ async def apply(info: Info, name: str, client_mutation_id: str | None, work: Wor
     return Outcome(key, [], client_mutation_id)
 
 
-async def _claim(session: AsyncSession, call: Call, name: str) -> dict[str, Any] | None:
+async def _claim(
+    session: AsyncSession, call: Call, name: str, fingerprint: str
+) -> dict[str, Any] | None:
     try:
-        return await receipts.claim(session, call, name)
+        return await receipts.claim(session, call, name, fingerprint)
     except receipts.ReceiptConflict as conflict:
         raise BadUserInput(
             f"clientMutationId {call.client_mutation_id!r} was already used for "
             f"{conflict.mutation}; use a new one for a different call.",
+            argument="input.clientMutationId",
+        ) from None
+    except receipts.ReceiptMismatch as mismatch:
+        raise BadUserInput(
+            f"clientMutationId {call.client_mutation_id!r} was already used for a"
+            f" {mismatch.mutation} call with a different input. A clientMutationId stands for"
+            " one call: send the same input again to get that call's answer, or use a new"
+            " clientMutationId for a different call.",
             argument="input.clientMutationId",
         ) from None
 

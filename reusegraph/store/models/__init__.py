@@ -1,6 +1,11 @@
 """ORM models, one module per aggregate. ORM is for writes; read paths use Core selects."""
 
-from reusegraph.store.models.access import BrowserSession, MutationReceipt, TrustedIssuer
+from reusegraph.store.models.access import (
+    BrowserSession,
+    MutationReceipt,
+    RateBudget,
+    TrustedIssuer,
+)
 from reusegraph.store.models.agreements import (
     AgreementDocument,
     FrameworkAgreement,
@@ -50,6 +55,7 @@ __all__ = [
     "ProcessAttachment",
     "ProcessLink",
     "ProcessRollup",
+    "RateBudget",
     "ReuseLink",
     "Source",
     "Technology",

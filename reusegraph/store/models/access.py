@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, Integer, String, Text, func, text
+from sqlalchemy import Boolean, CheckConstraint, DateTime, Float, Integer, String, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -44,7 +44,22 @@ class MutationReceipt(Base):
     subject: Mapped[str] = mapped_column(String(255), primary_key=True)
     client_mutation_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     mutation: Mapped[str] = mapped_column(String(128))
+    input_hash: Mapped[str | None] = mapped_column(String(64))
+    """SHA-256 of the call's input without its clientMutationId; null on older receipts."""
     result: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), index=True
     )
+
+
+class RateBudget(Base):
+    """A caller's token bucket (``store.rate_limits``): shared by every replica."""
+
+    __tablename__ = "rate_budget"
+
+    caller: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """SHA-256 of the caller (issuer and subject, or address): no identities are kept."""
+    tokens: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    admitted: Mapped[bool] = mapped_column(Boolean)
+    """Whether the last request was admitted (what the charging statement answers)."""

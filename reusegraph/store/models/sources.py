@@ -43,8 +43,10 @@ source_owner = Table(
         ForeignKey("municipality.code", ondelete="CASCADE"),
         primary_key=True,
         index=True,
+        unique=True,
     ),
 )
+"""A municipality's processes come from exactly one source: one owner per municipality."""
 
 
 class Source(Base):
