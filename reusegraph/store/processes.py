@@ -167,8 +167,10 @@ async def list_processes(
     *,
     order: ProcessOrder,
     descending: bool,
-    first: int,
+    first: int | None,
     after: str | None,
+    last: int | None = None,
+    before: str | None = None,
     weights: ScoreWeights | None = None,
 ) -> Page[Row[Any]]:
     name = order.value
@@ -187,6 +189,8 @@ async def list_processes(
         descending=descending,
         first=first,
         after=after,
+        last=last,
+        before=before,
         parse_key=uuid.UUID,
     )
 
