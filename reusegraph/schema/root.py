@@ -3,6 +3,7 @@
 import strawberry
 
 from reusegraph.schema.agreements import FrameworkAgreement
+from reusegraph.schema.audit import AuditQueries
 from reusegraph.schema.benefit_summary import BenefitGroup, asks_for
 from reusegraph.schema.candidates import CandidateQueries
 from reusegraph.schema.catalog import ItSystem, Technology
@@ -57,6 +58,7 @@ class Query(
     CandidateQueries,
     ReuseNetworkQueries,
     ChangeQueries,
+    AuditQueries,
 ):
     @strawberry.field(description="The caller: identity, municipality and roles of this request.")
     def viewer(self, info: Info) -> Viewer:
