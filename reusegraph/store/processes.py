@@ -29,6 +29,7 @@ from reusegraph.store import scoring
 from reusegraph.store.engine import Reader
 from reusegraph.store.keys import any_of
 from reusegraph.store.models import (
+    process_umbrella,
     Municipality,
     Process,
     ReuseLink,
@@ -37,6 +38,7 @@ from reusegraph.store.models import (
 )
 from reusegraph.store.pagination import Page, fetch_page
 from reusegraph.store.scoring import ScoreWeights
+from reusegraph.store.umbrellas import UMBRELLA_TYPES
 from reusegraph.store.visibility import readable_processes
 
 P = Process.__table__
@@ -75,6 +77,9 @@ class ProcessQuery:
     kle_prefixes: Sequence[str] | None = None
     updated_since: datetime | None = None
     has_reuse: bool | None = None
+    umbrellas: Sequence[uuid.UUID] | None = None
+    """Members of any of these umbrellas."""
+    is_umbrella: bool | None = None
     search: str | None = None
 
 
@@ -142,6 +147,12 @@ def _conditions(viewer: Principal, query: ProcessQuery) -> list[ColumnElement[bo
         r = ReuseLink.__table__
         linked = exists().where(or_(r.c.derived_id == P.c.id, r.c.origin_id == P.c.id))
         where.append(linked if query.has_reuse else ~linked)
+    if query.umbrellas:
+        u = process_umbrella
+        where.append(exists().where(u.c.child_id == P.c.id, u.c.umbrella_id.in_(query.umbrellas)))
+    if query.is_umbrella is not None:
+        umbrella = P.c.type.in_(UMBRELLA_TYPES)
+        where.append(umbrella if query.is_umbrella else ~umbrella)
     if query.search:
         where.append(P.c.search.op("@@")(ts_query(query.search)))
     return where
