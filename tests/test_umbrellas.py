@@ -6,7 +6,6 @@ Oslo. Each caller reads the members they may read, and nothing else.
 """
 
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +30,7 @@ class Registry:
 
 
 @pytest.fixture
-async def registry(empty_db: Database) -> AsyncIterator[Registry]:
+async def registry(empty_db: Database) -> Registry:
     rows = {
         "own": b.process(A, title="Fakturaflyt (paraply)", type="PARENT", phase="IDEA"),
         "shared": b.process(
@@ -51,7 +50,7 @@ async def registry(empty_db: Database) -> AsyncIterator[Registry]:
             {"umbrella_id": rows[u]["id"], "child_id": rows[c]["id"]} for u, c in pairs
         ],
     )
-    yield Registry(empty_db, {name: row["id"] for name, row in rows.items()})
+    return Registry(empty_db, {name: row["id"] for name, row in rows.items()})
 
 
 TREE = """query ($id: ID!) { process(id: $id) {

@@ -29,12 +29,12 @@ from reusegraph.store import scoring
 from reusegraph.store.engine import Reader
 from reusegraph.store.keys import any_of
 from reusegraph.store.models import (
-    process_umbrella,
     Municipality,
     Process,
     ReuseLink,
     process_it_system,
     process_technology,
+    process_umbrella,
 )
 from reusegraph.store.pagination import Page, fetch_page
 from reusegraph.store.scoring import ScoreWeights
