@@ -14,6 +14,7 @@ from reusegraph.api.exports import ProcessExport
 from reusegraph.api.graphql import GraphQLEndpoint
 from reusegraph.api.health import healthz, readyz
 from reusegraph.api.heap import freeze_startup_heap
+from reusegraph.api.imports import FileImport
 from reusegraph.api.login import BrowserSessions, LoginRoutes
 from reusegraph.api.security import build_authenticator, identity_client
 from reusegraph.api.settings import Settings
@@ -78,6 +79,11 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
                 "/export/processes.{format}",
                 ProcessExport(db, authenticator.principal_of),
                 methods=["GET"],
+            ),
+            Route(
+                "/import",
+                FileImport(db, authenticator.principal_of, settings.max_import_bytes),
+                methods=["POST"],
             ),
             Route(
                 "/sources/{code}/sync",

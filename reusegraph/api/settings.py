@@ -34,6 +34,8 @@ class Settings:
     """REUSEGRAPH_STATEMENT_TIMEOUT_MS: longest SQL statement allowed."""
     max_body_bytes: int = 1_000_000
     """REUSEGRAPH_MAX_BODY_BYTES: largest request body accepted."""
+    max_import_bytes: int = 20_000_000
+    """REUSEGRAPH_MAX_IMPORT_BYTES: largest file upload `POST /import` accepts."""
     max_depth: int = 12
     """REUSEGRAPH_MAX_DEPTH: deepest query accepted."""
     max_aliases: int = 30
