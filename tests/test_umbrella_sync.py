@@ -6,6 +6,7 @@ leaves it; importing the same file again changes nothing.
 """
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,12 @@ from reusegraph.federation.backoff import Backoff
 from reusegraph.federation.files import ImportOptions, run_import
 from reusegraph.federation.sync import SyncEngine, SyncOptions
 from reusegraph.store.engine import Database
+from reusegraph.store.mirror_records import MirrorRecord
+from reusegraph.store.sync_writes import apply_page
 from tests.support import builders as b
 from tests.support.issuer import LocalIssuer
 from tests.support.remotes import RemoteRegistry, prepare_gateway, register, remote_registry
-from tests.support.tenants import A
+from tests.support.tenants import A, B
 from tests.support.viewers import member, run_as
 
 pytest_plugins = ("tests.support.identity_fixtures",)
@@ -172,3 +175,42 @@ async def test_the_change_feed_names_each_process_umbrellas(empty_db: Database) 
     found = {u["title"]: u["umbrellaIds"] for u in data["changes"]["upserts"]}
     assert found["Paraply"] == []
     assert found["Medlem"] == [str(own["id"]), str(shared["id"])]
+
+
+async def test_an_umbrella_listing_its_members_first_links_them_when_they_arrive(
+    empty_db: Database,
+) -> None:
+    """OS2autoproces's shape: the umbrella names its ``children``; members say nothing."""
+    await prepare_gateway(empty_db)
+    await register(empty_db, "os2", "https://os2autoproces.example.dk/api", owners=(A, B))
+
+    def record(source_id: str, title: str, municipality: str, **more: Any) -> MirrorRecord:
+        values = {"municipality_code": municipality, "title": title, "phase": "IDEA"}
+        return MirrorRecord(
+            source_id, {**values, "visibility": "PUBLIC", **more.pop("values", {})}, **more
+        )
+
+    shared = record("7", "Fælles paraply", A, values={"type": "GLOBAL_PARENT"},
+                    umbrella_members=["11", "12"])  # fmt: skip
+    pages = [[shared], [record("11", "Aarhus-proces", A)], [record("12", "Oslo-proces", B)]]
+    for page in pages:
+        async with empty_db.session(None) as session:
+            await apply_page(session, "os2", (A, B), page, [], synced_at=datetime.now(UTC))
+    assert await memberships(empty_db, "os2") == {
+        ("Fælles paraply", "Aarhus-proces"),
+        ("Fælles paraply", "Oslo-proces"),
+    }
+    assert await pending(empty_db) == 0
+
+    # The members' next pages name no umbrellas: what the umbrella said stays.
+    async with empty_db.session(None) as session:
+        again = [record("11", "Aarhus-proces", A, values={"summary": "ny"})]
+        await apply_page(session, "os2", (A, B), again, [], synced_at=datetime.now(UTC))
+    assert len(await memberships(empty_db, "os2")) == 2
+
+    # The umbrella drops a member.
+    shared.umbrella_members = ["12"]
+    shared.values["summary"] = "kun Oslo"
+    async with empty_db.session(None) as session:
+        await apply_page(session, "os2", (A, B), [shared], [], synced_at=datetime.now(UTC))
+    assert await memberships(empty_db, "os2") == {("Fælles paraply", "Oslo-proces")}

@@ -1,17 +1,18 @@
-"""A mirrored process's umbrellas: the ``process_umbrella`` rows where it is the member.
+"""Mirrored umbrella memberships: ``process_umbrella`` rows written by syncs and imports.
 
-A record names its umbrellas by their ids in the same source (the change feed's
-``umbrellaIds``, a file's ``umbrellaIds`` column). Its memberships become exactly those:
-ones it no longer names go, an umbrella already here is linked at once, and one that has
-not arrived waits in ``pending_umbrella`` until a later page brings it, in whatever order
-the remote sends its records. A record that says nothing (``umbrellas is None``: a
-source that does not carry them) keeps what it has.
+A source names memberships by its own ids, on either end: a member lists its umbrellas
+(the change feed's ``umbrellaIds``, a file's ``umbrellaIds`` column) or an umbrella its
+members (OS2autoproces's ``children``). What a record names is then exactly its
+memberships on that end: pairs it no longer names go. A pair waits in
+``pending_umbrella`` until both of its ends are stored, so the order in which a remote
+sends its records does not matter. A record that names nothing (``None``: the source does
+not carry that end) keeps what it has.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, select, text, tuple_
+from sqlalchemy import ColumnElement, Table, and_, delete, or_, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +23,9 @@ P = cast(Table, Process.__table__)
 U = process_umbrella
 PU = cast(Table, PendingUmbrella.__table__)
 
+Pair = tuple[str, str]
+"""(umbrella source id, member source id)."""
+
 
 async def replace_umbrellas(
     session: AsyncSession,
@@ -30,64 +34,84 @@ async def replace_umbrellas(
     applied: dict[str, Any],
 ) -> None:
     """``applied``: source id -> our process id, for the records this page wrote."""
-    named = [r for r in records if r.umbrellas is not None and r.source_id in applied]
-    if named:
-        members = [applied[r.source_id] for r in named]
-        wanted = {u for r in named for u in r.umbrellas or ()}
-        here = await _here(session, source_code, wanted)
-        pairs = {
-            (here[u], applied[r.source_id])
-            for r in named
-            for u in r.umbrellas or ()
-            if u in here and here[u] != applied[r.source_id]
-        }
-        keep = [tuple_(U.c.umbrella_id, U.c.child_id).in_(list(pairs))] if pairs else []
-        await session.execute(delete(U).where(U.c.child_id.in_(members), *[~k for k in keep]))
-        if pairs:
-            rows = [{"umbrella_id": u, "child_id": c} for u, c in sorted(pairs)]
-            await session.execute(pg_insert(U).values(rows).on_conflict_do_nothing())
-        await session.execute(delete(PU).where(PU.c.child_id.in_(members)))
-        pending = [
-            {"child_id": applied[r.source_id], "umbrella_source_id": u, "source_code": source_code}
-            for r in named
-            for u in dict.fromkeys(r.umbrellas or ())
-            if u not in here and u != r.source_id
-        ]
-        if pending:
-            await session.execute(insert(PU), pending)
-    await link_arrived_umbrellas(session, source_code, [r.source_id for r in records])
+    written = [r for r in records if r.source_id in applied]
+    as_member = [r for r in written if r.umbrellas is not None]
+    as_umbrella = [r for r in written if r.umbrella_members is not None]
+    wanted: set[Pair] = {(u, r.source_id) for r in as_member for u in r.umbrellas or ()}
+    wanted |= {(r.source_id, m) for r in as_umbrella for m in r.umbrella_members or ()}
+    wanted = {(u, m) for u, m in wanted if u != m}
+    if as_member or as_umbrella:
+        ids = await _ids(session, source_code, {s for pair in wanted for s in pair})
+        ids.update(applied)
+        keep = [(ids[u], ids[m]) for u, m in wanted if u in ids and m in ids]
+        stale: list[ColumnElement[bool]] = []
+        if as_member:
+            stale.append(U.c.child_id.in_([applied[r.source_id] for r in as_member]))
+        if as_umbrella:
+            stale.append(U.c.umbrella_id.in_([applied[r.source_id] for r in as_umbrella]))
+        kept = [~tuple_(U.c.umbrella_id, U.c.child_id).in_(keep)] if keep else []
+        await session.execute(delete(U).where(or_(*stale), *kept))
+        await session.execute(
+            delete(PU).where(
+                PU.c.source_code == source_code,
+                or_(
+                    PU.c.child_source_id.in_([r.source_id for r in as_member]),
+                    PU.c.umbrella_source_id.in_([r.source_id for r in as_umbrella]),
+                ),
+            )
+        )
+        if wanted:
+            rows = [
+                {"source_code": source_code, "umbrella_source_id": u, "child_source_id": m}
+                for u, m in sorted(wanted)
+            ]
+            await session.execute(pg_insert(PU).values(rows).on_conflict_do_nothing())
+    await link_arrived(session, source_code, [r.source_id for r in written])
 
 
-async def _here(session: AsyncSession, source_code: str, wanted: set[str]) -> dict[str, Any]:
+async def _ids(
+    session: AsyncSession, source_code: str, source_ids: Iterable[str]
+) -> dict[str, Any]:
+    wanted = sorted(set(source_ids))
     if not wanted:
         return {}
     rows = await session.execute(
         select(P.c.source_id, P.c.id).where(
-            P.c.source_code == source_code, P.c.source_id.in_(wanted)
+            and_(P.c.source_code == source_code, P.c.source_id.in_(wanted))
         )
     )
     return {row.source_id: row.id for row in rows}
 
 
-async def link_arrived_umbrellas(
-    session: AsyncSession, source_code: str, arrived: Sequence[str]
-) -> None:
-    """Memberships waiting for one of ``arrived`` (source ids just written) are made."""
+_BOTH_ENDS = (
+    " FROM pending_umbrella pu"
+    " JOIN process u ON u.source_code = pu.source_code AND u.source_id = pu.umbrella_source_id"
+    " JOIN process c ON c.source_code = pu.source_code AND c.source_id = pu.child_source_id"
+    " WHERE pu.source_code = :code AND u.id <> c.id"
+    " AND (pu.umbrella_source_id = ANY(CAST(:arrived AS text[]))"
+    " OR pu.child_source_id = ANY(CAST(:arrived AS text[])))"
+)
+
+
+async def link_arrived(session: AsyncSession, source_code: str, arrived: Sequence[str]) -> None:
+    """Pairs with an end among ``arrived`` (source ids just written) and both ends here."""
     if not arrived:
         return
     params = {"code": source_code, "arrived": list(arrived)}
-    where = (
-        "pu.source_code = :code AND pu.umbrella_source_id = ANY(CAST(:arrived AS text[]))"
-        " AND p.source_code = pu.source_code AND p.source_id = pu.umbrella_source_id"
-    )
     await session.execute(
         text(
-            "INSERT INTO process_umbrella (umbrella_id, child_id)"
-            f" SELECT p.id, pu.child_id FROM pending_umbrella pu, process p WHERE {where}"
-            " AND p.id <> pu.child_id ON CONFLICT DO NOTHING"
+            "INSERT INTO process_umbrella (umbrella_id, child_id) SELECT u.id, c.id"
+            + _BOTH_ENDS
+            + " ON CONFLICT DO NOTHING"
         ),
         params,
     )
     await session.execute(
-        text(f"DELETE FROM pending_umbrella pu USING process p WHERE {where}"), params
+        text(
+            "DELETE FROM pending_umbrella p USING (SELECT pu.umbrella_source_id,"
+            " pu.child_source_id" + _BOTH_ENDS + ") done WHERE p.source_code = :code"
+            " AND p.umbrella_source_id = done.umbrella_source_id"
+            " AND p.child_source_id = done.child_source_id"
+        ),
+        params,
     )

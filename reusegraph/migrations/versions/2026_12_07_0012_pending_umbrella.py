@@ -1,12 +1,13 @@
-"""umbrella memberships of mirrors wait in pending_umbrella until the umbrella arrives
+"""umbrella memberships of mirrors wait in pending_umbrella until both ends arrive
 
 Revision ID: 0012_pending_umbrella
 Revises: 0011_audit_read
 Create Date: 2026-12-07 12:00:00
 
-Syncs and file imports now carry which umbrellas a process belongs to (by the umbrella's
-id in the same source). A member may come before its umbrella; its membership waits
-here, like ``pending_reuse``. Only the system (sync, import) reads or writes it.
+Syncs and file imports now carry umbrella memberships, by the source's own ids: on the
+member (the feed's ``umbrellaIds``, a file's column) or on the umbrella (OS2autoproces's
+``children``). One end may arrive before the other; the pair waits here, like
+``pending_reuse``. Only the system (sync, import) reads or writes it.
 
 A membership is part of its member's record in the change feed (``umbrellaIds``), so a
 change to ``process_umbrella`` moves the member in the feed, as the other child tables'
@@ -33,25 +34,27 @@ _cheaper = importlib.import_module(_VERSIONS + "2026_11_21_0008_cheaper_bulk_tri
 def upgrade() -> None:
     op.create_table(
         "pending_umbrella",
-        sa.Column("child_id", sa.Uuid(), nullable=False),
-        sa.Column("umbrella_source_id", sa.String(length=255), nullable=False),
         sa.Column("source_code", sa.String(length=63), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["child_id"],
-            ["process.id"],
-            name=op.f("fk_pending_umbrella_child_id_process"),
-            ondelete="CASCADE",
-        ),
+        sa.Column("umbrella_source_id", sa.String(length=255), nullable=False),
+        sa.Column("child_source_id", sa.String(length=255), nullable=False),
         sa.ForeignKeyConstraint(
             ["source_code"],
             ["source.code"],
             name=op.f("fk_pending_umbrella_source_code_source"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("child_id", "umbrella_source_id", name=op.f("pk_pending_umbrella")),
+        sa.PrimaryKeyConstraint(
+            "source_code",
+            "umbrella_source_id",
+            "child_source_id",
+            name=op.f("pk_pending_umbrella"),
+        ),
     )
     op.create_index(
-        op.f("ix_pending_umbrella_source_code"), "pending_umbrella", ["source_code"], unique=False
+        op.f("ix_pending_umbrella_child_source_id"),
+        "pending_umbrella",
+        ["child_source_id"],
+        unique=False,
     )
     op.execute("ALTER TABLE pending_umbrella ENABLE ROW LEVEL SECURITY")
     op.execute("ALTER TABLE pending_umbrella FORCE ROW LEVEL SECURITY")
@@ -67,5 +70,5 @@ def downgrade() -> None:
     for name in _sync.EVENTS:
         op.execute(f"DROP TRIGGER IF EXISTS process_umbrella_change_{name} ON process_umbrella")
     op.execute("DROP FUNCTION IF EXISTS process_change_touch_child_id()")
-    op.drop_index(op.f("ix_pending_umbrella_source_code"), table_name="pending_umbrella")
+    op.drop_index(op.f("ix_pending_umbrella_child_source_id"), table_name="pending_umbrella")
     op.drop_table("pending_umbrella")

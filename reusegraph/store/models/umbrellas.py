@@ -1,6 +1,4 @@
-"""Umbrella memberships a mirror named before the umbrella itself arrived."""
-
-import uuid
+"""Umbrella memberships a mirror named before both of their ends had arrived."""
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -9,20 +7,18 @@ from reusegraph.store.base import Base
 
 
 class PendingUmbrella(Base):
-    """A mirrored process's umbrella that has not arrived yet (a later page, another run).
+    """An (umbrella, member) pair of one source, by the source's own ids.
 
-    Remotes send records in their own order, so a member often comes before its umbrella.
-    Each page retries these, and the membership appears in ``process_umbrella`` as soon as
-    the umbrella does.
+    Remotes send records in their own order: a member often comes before its umbrella (a
+    feed names umbrellas on the member), or an umbrella before its members (OS2autoproces
+    lists ``children`` on the umbrella). The pair waits here; each page makes the pairs
+    whose two ends are now stored into ``process_umbrella`` rows.
     """
 
     __tablename__ = "pending_umbrella"
 
-    child_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("process.id", ondelete="CASCADE"), primary_key=True
+    source_code: Mapped[str] = mapped_column(
+        ForeignKey("source.code", ondelete="CASCADE"), primary_key=True
     )
     umbrella_source_id: Mapped[str] = mapped_column(String(255), primary_key=True)
-    """The umbrella's id in the same source."""
-    source_code: Mapped[str] = mapped_column(
-        ForeignKey("source.code", ondelete="CASCADE"), index=True
-    )
+    child_source_id: Mapped[str] = mapped_column(String(255), primary_key=True, index=True)
