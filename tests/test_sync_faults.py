@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 
+from reusegraph.auth.principal import Principal, Role
 from reusegraph.federation.backoff import Backoff
 from reusegraph.federation.sync import RunResult, SyncEngine, SyncOptions
 from reusegraph.store.engine import Database
@@ -26,11 +27,13 @@ from tests.support.remotes import (
     source_row,
 )
 from tests.support.tenants import A
+from tests.support.viewers import run_as
 
 pytest_plugins = ("tests.support.identity_fixtures",)
 
 FAST = SyncOptions(backoff=Backoff(attempts=2, base=0.01, cap=0.05))
 SOURCES = "{ sources { code lastOutcome lastError stale } }"
+ADMIN = Principal(issuer="test", subject="ops", roles=frozenset({Role.ADMIN}))
 TITLES = "{ processes(first: 500) { nodes { title } } }"
 
 
@@ -101,9 +104,11 @@ async def change_the_remote(remote: RemoteRegistry) -> None:
 async def assert_serving_with_the_failure_shown(setup: Setup, expected: str) -> None:
     titles = await setup.api.data(TITLES)
     assert len(titles["processes"]["nodes"]) >= 4, "the gateway still answers from its copy"
-    [source] = (await setup.api.data(SOURCES))["sources"]
-    assert source["lastOutcome"] == "failed"
-    assert source["stale"] is True
+    [public] = (await setup.api.data(SOURCES))["sources"]
+    assert public["lastOutcome"] == "failed"
+    assert public["stale"] is True
+    assert public["lastError"] is None, "anonymous callers do not see internal messages"
+    [source] = (await run_as(setup.db, SOURCES, viewer=ADMIN)).ok()["sources"]
     assert expected in source["lastError"]
 
 

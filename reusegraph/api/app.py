@@ -17,6 +17,7 @@ from reusegraph.api.graphql import GraphQLEndpoint
 from reusegraph.api.headers import SecurityHeaders
 from reusegraph.api.health import healthz, readyz
 from reusegraph.api.heap import freeze_startup_heap
+from reusegraph.api.imports import FileImport
 from reusegraph.api.login import BrowserSessions, LoginRoutes
 from reusegraph.api.security import build_authenticator, identity_client
 from reusegraph.api.settings import Settings
@@ -116,6 +117,11 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
                 "/export/processes.{format}",
                 ProcessExport(db, authenticator.principal_of),
                 methods=["GET"],
+            ),
+            Route(
+                "/import",
+                FileImport(db, authenticator.principal_of, settings.max_import_bytes),
+                methods=["POST"],
             ),
             Route(
                 "/sources/{code}/sync",

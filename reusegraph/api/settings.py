@@ -38,6 +38,8 @@ class Settings:
     """REUSEGRAPH_MAX_BODY_BYTES: largest request body accepted."""
     max_header_bytes: int = 65536
     """REUSEGRAPH_MAX_HEADER_BYTES: largest request line plus headers accepted (431 above)."""
+    max_import_bytes: int = 20_000_000
+    """REUSEGRAPH_MAX_IMPORT_BYTES: largest file upload `POST /import` accepts."""
     max_depth: int = 12
     """REUSEGRAPH_MAX_DEPTH: deepest query accepted."""
     max_aliases: int = 30

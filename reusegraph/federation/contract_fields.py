@@ -165,6 +165,6 @@ NESTED_SELECTIONS = {
 
 def selection() -> str:
     """The ``upserts`` selection of the contract query."""
-    scalars = " ".join(["id", "url", *PROCESS_FIELDS])
+    scalars = " ".join(["id", "url", "umbrellaIds", *PROCESS_FIELDS])
     nested = " ".join(f"{name} {fields}" for name, fields in NESTED_SELECTIONS.items())
     return f"{{ {scalars} {nested} }}"

@@ -23,6 +23,7 @@ from reusegraph.federation.errors import (
     SyncError,
 )
 from reusegraph.store.mirror_records import CatalogItem, LinkItem, MirrorRecord, VendorRef
+from reusegraph.store.umbrellas import UMBRELLA_TYPES
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,10 @@ def mirror_record(record: os2autoproces.MappedProcess) -> MirrorRecord:
         it_systems=[CatalogItem(c.code, c.name, c.supplier) for c in record.it_systems],
         technologies=[CatalogItem(c.code, c.name, c.supplier) for c in record.technologies],
         links=[LinkItem(url=link.url, internal=link.internal) for link in record.links],
+        # OS2autoproces lists an umbrella's ``children``; other records say nothing.
+        umbrella_members=list(record.umbrella_children)
+        if values.get("type") in UMBRELLA_TYPES
+        else None,
     )
 
 

@@ -222,6 +222,7 @@ def _record(item: Any, index: int, endpoint: str) -> MirrorRecord:
                 )
                 for k in _list(item, "links")
             ],
+            umbrellas=_ids(item, "umbrellaIds"),
         )
     except (FieldTypeError, AttributeError) as error:
         where = f"{endpoint}: changes.upserts[{index}]"
@@ -253,6 +254,15 @@ def _optional(item: dict[str, Any], name: str, read: Any) -> Any:
         return read(value)
     except FieldTypeError as error:
         raise FieldTypeError(f"{name}: {error}") from None
+
+
+def _ids(item: dict[str, Any], name: str) -> list[str]:
+    value = item.get(name)
+    if value is None:
+        return []
+    if type(value) is list and all(type(v) is str for v in value):
+        return list(value)
+    raise FieldTypeError(f"{name} must be a list of ids")
 
 
 def _list(item: dict[str, Any], name: str) -> list[dict[str, Any]]:

@@ -172,6 +172,9 @@ class FeedProcess:
     benefits: list[FeedBenefit]
     reused_from: list[FeedReuse]
     links: list[FeedLink]
+    umbrella_ids: list[strawberry.ID] = strawberry.field(
+        description="Ids (of this feed) of the umbrellas it belongs to, own and shared."
+    )
 
     @classmethod
     def from_record(cls, record: store.FeedProcess) -> "FeedProcess":
@@ -203,6 +206,7 @@ class FeedProcess:
                 for link in record.reused_from
             ],
             links=[FeedLink(url=k.url, label=k.label, internal=k.internal) for k in record.links],
+            umbrella_ids=[strawberry.ID(str(u)) for u in record.umbrellas],
         )
 
 

@@ -121,6 +121,13 @@ class ProcessFilter:
         default=strawberry.UNSET,
         description="true: reused by or reusing another process; false: neither.",
     )
+    umbrella: list[strawberry.ID] | None = strawberry.field(
+        default=strawberry.UNSET, description="Members of any of these umbrellas (Process ids)."
+    )
+    is_umbrella: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="true: umbrellas only (own or shared); false: no umbrellas.",
+    )
 
     async def to_query(self, info: Info, search: str | None) -> ProcessQuery:
         for prefix in _given(self.kle):
@@ -144,6 +151,10 @@ class ProcessFilter:
             kle_prefixes=_given(self.kle),
             updated_since=self.updated_since or None,
             has_reuse=None if self.has_reuse is strawberry.UNSET else self.has_reuse,
+            umbrellas=[
+                parse_uuid_id(u, "Process", "filter.umbrella") for u in _given(self.umbrella)
+            ],
+            is_umbrella=None if self.is_umbrella is strawberry.UNSET else self.is_umbrella,
             search=search,
         )
 

@@ -26,6 +26,7 @@ from reusegraph.store import (
     scoring,
     shared_problems,
     sources,
+    umbrellas,
     vendors,
 )
 from reusegraph.store.engine import Reader
@@ -122,6 +123,12 @@ class Loaders:
         )
         self.lineage_by_process: DataLoader[uuid.UUID, list[Row[Any]]] = _many(
             bind_viewer(reuse.lineage)
+        )
+        self.umbrellas_by_process: DataLoader[uuid.UUID, list[uuid.UUID]] = _many(
+            bind_viewer(umbrellas.umbrellas_by_member)
+        )
+        self.members_by_umbrella: DataLoader[uuid.UUID, list[uuid.UUID]] = _many(
+            bind_viewer(umbrellas.members_by_umbrella)
         )
         self.score_parts_by_process: DataLoader[uuid.UUID, scoring.ScoreParts | None] = _one(
             bind_viewer(scoring.parts_by_process)

@@ -207,6 +207,29 @@ class Process(Node):
         rows = await info.context.loaders.lineage_by_process.load(self._id)
         return await Lineage.of(info, rows)
 
+    @strawberry.field(
+        description="The umbrella it belongs to: its municipality's own (PARENT) before a"
+        " shared one (GLOBAL_PARENT); null when it is under none you may read."
+    )
+    async def umbrella(self, info: Info) -> "Process | None":
+        ids = await info.context.loaders.umbrellas_by_process.load(self._id)
+        return await Process.load(info, ids[0]) if ids else None
+
+    @strawberry.field(description="Every umbrella it belongs to that you may read, own first.")
+    async def umbrellas(self, info: Info) -> list["Process"]:
+        ids = await info.context.loaders.umbrellas_by_process.load(self._id)
+        found = await Process.load_many(info, ids)
+        return [found[i] for i in ids if i in found]
+
+    @strawberry.field(
+        description="An umbrella's member processes that you may read, by title (empty for a"
+        " process that is no umbrella)."
+    )
+    async def members(self, info: Info) -> list["Process"]:
+        ids = await info.context.loaders.members_by_umbrella.load(self._id)
+        found = await Process.load_many(info, ids)
+        return [found[i] for i in ids if i in found]
+
     @strawberry.field(description="Monthly benefit records, oldest first.")
     async def benefits(
         self,

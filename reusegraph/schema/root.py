@@ -3,6 +3,7 @@
 import strawberry
 
 from reusegraph.schema.agreements import FrameworkAgreement
+from reusegraph.schema.audit import AuditQueries
 from reusegraph.schema.benefit_summary import BenefitGroup, asks_for
 from reusegraph.schema.candidates import CandidateQueries
 from reusegraph.schema.catalog import ItSystem, Technology
@@ -10,7 +11,7 @@ from reusegraph.schema.changes import ChangeQueries
 from reusegraph.schema.context import Info
 from reusegraph.schema.core.errors import BadUserInput
 from reusegraph.schema.core.ids import parse_global_id, parse_uuid_id
-from reusegraph.schema.core.pagination import Connection, checked_first, connection
+from reusegraph.schema.core.pagination import Connection, checked_window, connection
 from reusegraph.schema.enums import BenefitDimension, OrderDirection
 from reusegraph.schema.filters import (
     AgreementFilter,
@@ -57,6 +58,7 @@ class Query(
     CandidateQueries,
     ReuseNetworkQueries,
     ChangeQueries,
+    AuditQueries,
 ):
     @strawberry.field(description="The caller: identity, municipality and roles of this request.")
     def viewer(self, info: Info) -> Viewer:
@@ -88,16 +90,17 @@ class Query(
         filter: MunicipalityFilter | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Municipality]:
-        size = checked_first(first)
+        window = checked_window(first, after, last, before)
         query = await filter.to_query(info) if filter else MunicipalityQuery()
         reader = info.context.reader
-        page = await municipalities.list_municipalities(reader, query, first=size, after=after)
+        page = await municipalities.list_municipalities(reader, query, **window.arguments())
         return connection(
             page,
             Municipality.from_row,
             lambda: municipalities.count_municipalities(reader, query),
-            after,
         )
 
     @strawberry.field(description="A process by id (`Process:<uuid>` or the bare uuid).")
@@ -116,8 +119,10 @@ class Query(
         order_by: ProcessOrder | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Process]:
-        size = checked_first(first)
+        window = checked_window(first, after, last, before)
         text = check_search(search)
         query = await filter.to_query(info, text) if filter else ProcessQuery(search=text)
         field = (
@@ -136,15 +141,13 @@ class Query(
             query,
             order=field,
             descending=descending,
-            first=size,
-            after=after,
+            **window.arguments(),
             weights=weights,
         )
         return connection(
             page,
             Process.from_row,
             lambda: processes.count_processes(reader, viewer, query),
-            after,
         )
 
     @strawberry.field(
@@ -157,13 +160,15 @@ class Query(
         filter: VendorFilter | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Vendor]:
-        size = checked_first(first)
+        window = checked_window(first, after, last, before)
         query = await filter.to_query(info) if filter else VendorQuery()
         reader, viewer = info.context.reader, info.context.viewer
-        page = await vendors.list_vendors(reader, viewer, query, first=size, after=after)
+        page = await vendors.list_vendors(reader, viewer, query, **window.arguments())
         return connection(
-            page, Vendor.from_row, lambda: vendors.count_vendors(reader, viewer, query), after
+            page, Vendor.from_row, lambda: vendors.count_vendors(reader, viewer, query)
         )
 
     @strawberry.field(description="Framework agreements and contracts, newest first.")
@@ -173,16 +178,17 @@ class Query(
         filter: AgreementFilter | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[FrameworkAgreement]:
-        size = checked_first(first)
+        window = checked_window(first, after, last, before)
         query = await filter.to_query(info) if filter else AgreementQuery()
         reader = info.context.reader
-        page = await agreements.list_agreements(reader, query, first=size, after=after)
+        page = await agreements.list_agreements(reader, query, **window.arguments())
         return connection(
             page,
             FrameworkAgreement.from_row,
             lambda: agreements.count_agreements(reader, query),
-            after,
         )
 
     @strawberry.field(description="Network meetings, newest first; undated ones last.")
@@ -192,13 +198,15 @@ class Query(
         filter: MeetingFilter | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[NetworkMeeting]:
-        size = checked_first(first)
+        window = checked_window(first, after, last, before)
         query = await filter.to_query(info) if filter else MeetingQuery()
         reader = info.context.reader
-        page = await meetings.list_meetings(reader, query, first=size, after=after)
+        page = await meetings.list_meetings(reader, query, **window.arguments())
         return connection(
-            page, NetworkMeeting.from_row, lambda: meetings.count_meetings(reader, query), after
+            page, NetworkMeeting.from_row, lambda: meetings.count_meetings(reader, query)
         )
 
     @strawberry.field(

@@ -6,7 +6,6 @@ from typing import Any
 import strawberry
 from sqlalchemy.engine import Row
 
-from reusegraph.auth.principal import Role
 from reusegraph.schema.context import Info
 from reusegraph.schema.enums import SourceKind
 from reusegraph.store.models.sources import SourceAuth
@@ -27,7 +26,9 @@ class Source:
     code: str
     name: str
     kind: SourceKind
-    endpoint: str | None
+    endpoint: str | None = strawberry.field(
+        description="Where the gateway reads it; for admins and the owning municipality only."
+    )
     schedule: str | None
     synced_at: datetime | None = strawberry.field(
         description="When a sync last caught up with the remote: the data is as of then"
@@ -38,7 +39,10 @@ class Source:
     last_outcome: str | None = strawberry.field(
         description="ok, partial (some records refused), or failed; null before the first run."
     )
-    last_error: str | None
+    last_error: str | None = strawberry.field(
+        description="Why the last run failed or skipped records; for admins and the owning"
+        " municipality only."
+    )
     record_count: int
     stale: bool = strawberry.field(description="True when the data is older than allowed.")
     running: bool = strawberry.field(
@@ -60,11 +64,11 @@ class Source:
     _secret_ref: strawberry.Private[str | None]
 
     @strawberry.field(
-        description="Where the secret is read (env:NAME or file:/path), for admins only; the"
-        " secret itself is never stored or shown."
+        description="Where the secret is read (env:NAME or file:/path), for admins and the"
+        " owning municipality only; the secret itself is never stored or shown."
     )
-    def secret_ref(self, info: Info) -> str | None:
-        return self._secret_ref if Role.ADMIN in info.context.viewer.roles else None
+    def secret_ref(self) -> str | None:
+        return self._secret_ref
 
     @strawberry.field
     async def owners(self, info: Info) -> list[str]:

@@ -114,7 +114,13 @@ def _conditions(query: AgreementQuery) -> list[ColumnElement[bool]]:
 
 
 async def list_agreements(
-    reader: Reader, query: AgreementQuery, *, first: int, after: str | None
+    reader: Reader,
+    query: AgreementQuery,
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Page[Row[Any]]:
     return await fetch_page(
         reader,
@@ -125,6 +131,8 @@ async def list_agreements(
         descending=True,
         first=first,
         after=after,
+        last=last,
+        before=before,
         parse_key=uuid.UUID,
     )
 

@@ -39,6 +39,7 @@ from reusegraph.store.models import (
 )
 from reusegraph.store.models.processes import ProcessChange
 from reusegraph.store.processes import process_columns
+from reusegraph.store.umbrellas import umbrellas_by_member
 from reusegraph.store.visibility import readable_processes
 
 C = ProcessChange.__table__
@@ -64,6 +65,8 @@ class FeedProcess:
     benefits: list[Row[Any]] = field(default_factory=list)
     reused_from: list[Row[Any]] = field(default_factory=list)
     links: list[Row[Any]] = field(default_factory=list)
+    umbrellas: list[uuid.UUID] = field(default_factory=list)
+    """Ids of the readable umbrellas it belongs to."""
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,7 @@ async def _processes(
         ("benefits", await _benefits(reader, keys)),
         ("reused_from", await _reused_from(reader, viewer, keys)),
         ("links", await _links(reader, viewer, keys)),
+        ("umbrellas", await umbrellas_by_member(reader, viewer, keys)),
     ):
         for process_id, items in rows.items():
             setattr(found[process_id], name, items)

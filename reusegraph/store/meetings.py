@@ -60,7 +60,13 @@ def _conditions(query: MeetingQuery) -> list[ColumnElement[bool]]:
 
 
 async def list_meetings(
-    reader: Reader, query: MeetingQuery, *, first: int, after: str | None
+    reader: Reader,
+    query: MeetingQuery,
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Page[Row[Any]]:
     """Newest first; undated meetings (the sources do not date all of them) last."""
     return await fetch_page(
@@ -72,6 +78,8 @@ async def list_meetings(
         descending=True,
         first=first,
         after=after,
+        last=last,
+        before=before,
         parse_key=uuid.UUID,
     )
 

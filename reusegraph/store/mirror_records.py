@@ -119,6 +119,10 @@ class MirrorRecord:
     benefits: list[dict[str, Any]] = field(default_factory=list)
     reused_from: list[ReuseRef] = field(default_factory=list)
     links: list[LinkItem] = field(default_factory=list)
+    umbrellas: list[str] | None = None
+    """Source ids of the umbrellas it belongs to; None: the source does not say (kept)."""
+    umbrella_members: list[str] | None = None
+    """For an umbrella: source ids of its members; None: the source does not say (kept)."""
 
     @property
     def municipality(self) -> str | None:

@@ -53,7 +53,13 @@ def _conditions(query: MunicipalityQuery) -> list[ColumnElement[bool]]:
 
 
 async def list_municipalities(
-    reader: Reader, query: MunicipalityQuery, *, first: int, after: str | None
+    reader: Reader,
+    query: MunicipalityQuery,
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Page[Row[Any]]:
     statement = select(M).where(*_conditions(query))
     return await fetch_page(
@@ -65,6 +71,8 @@ async def list_municipalities(
         descending=False,
         first=first,
         after=after,
+        last=last,
+        before=before,
     )
 
 

@@ -1,14 +1,16 @@
 """Keyset pagination: opaque cursors that carry the sort key and the id tie-breaker.
 
 A cursor is base64url(JSON [order name, sort value, id]). It is tied to the order it was
-made for, so a cursor from one order cannot silently page another.
+made for, so a cursor from one order cannot silently page another. The same cursors page
+both ways: ``after`` continues forwards, ``before`` backwards (Relay's ``last``/``before``),
+by reading the order reversed and turning the page round.
 """
 
 import base64
 import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import orjson
@@ -22,29 +24,44 @@ T = TypeVar("T")
 
 
 class InvalidCursor(ValueError):
-    pass
+    def __init__(self, message: str, argument: str = "after") -> None:
+        super().__init__(message)
+        self.argument = argument
+        """The connection argument that held the cursor (``after`` or ``before``)."""
 
 
 def encode_cursor(order: str, value: Any, key: Any) -> str:
     if isinstance(value, datetime):
         value = {"t": value.isoformat()}
+    elif isinstance(value, date):  # agreements' start, meetings' day: compared as dates
+        value = {"d": value.isoformat()}
     raw = orjson.dumps([order, value, str(key)])
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, order: str) -> tuple[Any, str]:
+def _not_a_cursor(argument: str) -> InvalidCursor:
+    return InvalidCursor(f"`{argument}` is not a cursor returned by this API", argument)
+
+
+def decode_cursor(cursor: str, order: str, argument: str = "after") -> tuple[Any, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         name, value, key = orjson.loads(raw)
     except (binascii.Error, ValueError, TypeError) as error:
-        raise InvalidCursor("`after` is not a cursor returned by this API") from error
+        raise _not_a_cursor(argument) from error
     if name != order:
         raise InvalidCursor(
-            f"`after` is a cursor for order {name!r}, but this query orders by {order!r};"
-            " pass the same orderBy as the query that returned the cursor"
+            f"`{argument}` is a cursor for order {name!r}, but this query orders by {order!r};"
+            " pass the same orderBy as the query that returned the cursor",
+            argument,
         )
-    if isinstance(value, dict) and "t" in value:
-        value = datetime.fromisoformat(value["t"])
+    try:
+        if isinstance(value, dict) and "t" in value:
+            value = datetime.fromisoformat(value["t"])
+        elif isinstance(value, dict) and "d" in value:
+            value = date.fromisoformat(value["d"])
+    except (TypeError, ValueError) as error:
+        raise _not_a_cursor(argument) from error
     return value, key
 
 
@@ -61,6 +78,7 @@ class Page(Generic[T]):
     items: list[T]
     cursors: list[str]
     has_next_page: bool
+    has_previous_page: bool = False
 
 
 async def fetch_page(
@@ -71,17 +89,42 @@ async def fetch_page(
     sort: ColumnElement[Any],
     key: ColumnElement[Any],
     descending: bool,
-    first: int,
+    first: int | None,
     after: str | None,
     parse_key: Callable[[str], Any] = str,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Page[Row[Any]]:
-    """Order ``statement`` by (sort, key), continue after the cursor, fetch one extra row."""
+    """Order ``statement`` by (sort, key), keep what lies between the cursors, fetch one extra.
+
+    With ``last`` the order is read reversed (so the index serves it as well) and the page
+    turned round; the extra row then tells whether anything comes before the page. The
+    other direction is known from the cursor alone: a page after (before) a cursor has
+    that cursor's row before (after) it.
+    """
+    backward = last is not None
+    size = last if last is not None else first
+    assert size is not None, "fetch_page needs `first` or `last`"
     if after is not None:
-        value, last = decode_cursor(after, order)
-        statement = statement.where(after_predicate(sort, key, value, parse_key(last), descending))
-    ordering = (sort.desc(), key.desc()) if descending else (sort.asc(), key.asc())
-    statement = statement.add_columns(sort.label("_sort")).order_by(*ordering).limit(first + 1)
+        value, mark = decode_cursor(after, order, "after")
+        statement = statement.where(after_predicate(sort, key, value, parse_key(mark), descending))
+    if before is not None:
+        value, mark = decode_cursor(before, order, "before")
+        statement = statement.where(
+            after_predicate(sort, key, value, parse_key(mark), not descending)
+        )
+    reverse = descending != backward
+    ordering = (sort.desc(), key.desc()) if reverse else (sort.asc(), key.asc())
+    statement = statement.add_columns(sort.label("_sort")).order_by(*ordering).limit(size + 1)
     rows = list((await reader.execute(statement)).all())
-    page = rows[:first]
+    more = len(rows) > size
+    page = rows[:size]
+    if backward:
+        page.reverse()
     cursors = [encode_cursor(order, row._sort, row._mapping[key.name]) for row in page]
-    return Page(items=page, cursors=cursors, has_next_page=len(rows) > first)
+    return Page(
+        items=page,
+        cursors=cursors,
+        has_next_page=before is not None if backward else more,
+        has_previous_page=more if backward else after is not None,
+    )

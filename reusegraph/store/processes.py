@@ -37,9 +37,11 @@ from reusegraph.store.models import (
     ReuseLink,
     process_it_system,
     process_technology,
+    process_umbrella,
 )
 from reusegraph.store.pagination import Page, fetch_page
 from reusegraph.store.scoring import ScoreWeights
+from reusegraph.store.umbrellas import UMBRELLA_TYPES
 from reusegraph.store.visibility import readable_processes, sees_internals
 
 P = Process.__table__
@@ -78,6 +80,9 @@ class ProcessQuery:
     kle_prefixes: Sequence[str] | None = None
     updated_since: datetime | None = None
     has_reuse: bool | None = None
+    umbrellas: Sequence[uuid.UUID] | None = None
+    """Members of any of these umbrellas."""
+    is_umbrella: bool | None = None
     search: str | None = None
 
 
@@ -165,6 +170,12 @@ def process_filters(query: ProcessQuery) -> list[ColumnElement[bool]]:
         r = ReuseLink.__table__
         linked = exists().where(or_(r.c.derived_id == P.c.id, r.c.origin_id == P.c.id))
         where.append(linked if query.has_reuse else ~linked)
+    if query.umbrellas:
+        u = process_umbrella
+        where.append(exists().where(u.c.child_id == P.c.id, u.c.umbrella_id.in_(query.umbrellas)))
+    if query.is_umbrella is not None:
+        umbrella = P.c.type.in_(UMBRELLA_TYPES)
+        where.append(umbrella if query.is_umbrella else ~umbrella)
     if _given(query.search):
         where.append(P.c.search.op("@@")(ts_query(query.search)))  # type: ignore[arg-type]
     return where
@@ -194,8 +205,10 @@ async def list_processes(
     *,
     order: ProcessOrder,
     descending: bool,
-    first: int,
+    first: int | None,
     after: str | None,
+    last: int | None = None,
+    before: str | None = None,
     weights: ScoreWeights | None = None,
 ) -> Page[Row[Any]]:
     name = order.value
@@ -214,6 +227,8 @@ async def list_processes(
         descending=descending,
         first=first,
         after=after,
+        last=last,
+        before=before,
         parse_key=uuid.UUID,
     )
 

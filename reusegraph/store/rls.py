@@ -20,7 +20,8 @@ _SETTINGS = text(
     " set_config('reusegraph.member_of', :member_of, true),"
     " set_config('reusegraph.editor_of', :editor_of, true),"
     " set_config('reusegraph.subject', :subject, true),"
-    " set_config('reusegraph.system', :system, true)"
+    " set_config('reusegraph.system', :system, true),"
+    " set_config('reusegraph.admin', :admin, true)"
 )
 _READ_ONLY = text(_SETTINGS.text + ", set_config('transaction_read_only', 'on', true)")
 
@@ -44,6 +45,7 @@ def transaction_settings(
         "editor_of": editor_of,
         "subject": subject,
         "system": "on" if viewer is None else "",
+        "admin": "on" if viewer is not None and Role.ADMIN in viewer.roles else "",
     }
     return (_READ_ONLY if read_only else _SETTINGS), params
 

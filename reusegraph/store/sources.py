@@ -1,11 +1,18 @@
-"""Reading sources: where data comes from and whether it is fresh."""
+"""Reading sources: where data comes from and whether it is fresh.
+
+A source's internals (its endpoint, where its credentials are read, its last error text)
+name internal hosts and echo remote messages; only admins and the owning municipality's
+own people read them. Everyone else gets nulls there, decided in the query from the
+request's settings (as row-level security decides rows), so no caller of the store can
+forget to hide them; ``code``, ``kind``, the sync times and staleness stay public.
+"""
 
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, String, case, exists, func, literal, or_, select
 from sqlalchemy.engine import Row
 
 from reusegraph.store.engine import Reader
@@ -36,7 +43,32 @@ def lag_seconds(row: Row[Any], now: datetime | None = None) -> float | None:
     return max(0.0, ((now or datetime.now(UTC)) - since).total_seconds())
 
 
-SOURCE_ROW = select(S, is_running(S.c.code).label("running"))
+INTERNALS = ("endpoint", "secret_ref", "last_error")
+
+
+def _setting(name: str) -> ColumnElement[str]:
+    return func.nullif(func.current_setting(f"reusegraph.{name}", True), "")
+
+
+def internals_visible() -> ColumnElement[bool]:
+    """The system, an admin, or a member of a municipality that owns the source."""
+    owner = exists().where(
+        SO.c.source_code == S.c.code, SO.c.municipality_code == _setting("member_of")
+    )
+    return or_(_setting("system") == "on", _setting("admin") == "on", owner)
+
+
+def _columns() -> list[ColumnElement[object]]:
+    visible = internals_visible()
+    return [
+        case((visible, column), else_=literal(None, String)).label(column.name)
+        if column.name in INTERNALS
+        else column
+        for column in S.c
+    ]
+
+
+SOURCE_ROW = select(*_columns(), is_running(S.c.code).label("running"))
 
 
 async def all_sources(reader: Reader) -> list[Row[Any]]:

@@ -41,6 +41,7 @@ from reusegraph.store.mirror_records import (
     complete,
     mirror_id,
 )
+from reusegraph.store.mirror_umbrellas import replace_umbrellas
 from reusegraph.store.models import Process, Source, Vendor
 
 P = cast(Table, Process.__table__)
@@ -153,6 +154,7 @@ async def apply_page(
         outcome.older = len(storable) - len(applied)
         written = [r for r, _ in storable if r.source_id in applied]
         await replace_children(session, source_code, written, applied, fresh)
+        await replace_umbrellas(session, source_code, written, applied)
     if gone:
         outcome.deleted = await _delete(session, source_code, list(gone.values()))
     await session.execute(

@@ -121,7 +121,14 @@ def _conditions(viewer: Principal, query: VendorQuery) -> list[ColumnElement[boo
 
 
 async def list_vendors(
-    reader: Reader, viewer: Principal, query: VendorQuery, *, first: int, after: str | None
+    reader: Reader,
+    viewer: Principal,
+    query: VendorQuery,
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Page[Row[Any]]:
     return await fetch_page(
         reader,
@@ -132,6 +139,8 @@ async def list_vendors(
         descending=False,
         first=first,
         after=after,
+        last=last,
+        before=before,
         parse_key=uuid.UUID,
     )
 

@@ -18,6 +18,7 @@ from reusegraph.store.models import (
     Vendor,
     process_it_system,
     process_technology,
+    process_umbrella,
 )
 
 _counter = itertools.count(1)
@@ -82,6 +83,7 @@ async def insert_rows(db: Database, **tables: list[dict[str, Any]]) -> None:
         "process": Process.__table__,
         "process_it_system": process_it_system,
         "process_technology": process_technology,
+        "process_umbrella": process_umbrella,
         "reuse_link": ReuseLink.__table__,
         "benefit_record": BenefitRecord.__table__,
     }

@@ -150,7 +150,13 @@ def _table() -> dict[str, FileField]:
     add(FileField("source_url", v.text), "url", "source_url")
     add(FileField("benefits", _benefits), "benefits")
     add(FileField("reused_from", _reused_from), "reusedFrom", "reused_from")
+    add(FileField("umbrellas", _umbrella_ids), "umbrellaIds", "umbrella_ids")
     return names
+
+
+def _umbrella_ids(value: Any) -> list[str]:
+    """The IDs (in this file) of the umbrellas a row belongs to: a list, or "A-1, A-2"."""
+    return [v.text(item) for item in v.lines(value, commas=True)]
 
 
 def _vendor(value: Any) -> VendorRef:

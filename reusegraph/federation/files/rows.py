@@ -257,4 +257,5 @@ class RowChecker:
             benefits=row.parts.get("benefits", []),
             reused_from=row.parts.get("reused_from", []),
             links=row.parts.get("links", []),
+            umbrellas=row.parts.get("umbrellas"),
         )

@@ -74,7 +74,7 @@ def format_error(error: GraphQLError, schema: GraphQLSchema, request_id: str) ->
     if error.message.startswith("Variable ") and not isinstance(original, AppError):
         original = None  # a variable that does not fit its type: the client's to fix
     if isinstance(original, InvalidCursor):
-        original = BadUserInput(str(original), argument="after")
+        original = BadUserInput(str(original), argument=original.argument)
     if isinstance(original, DatabaseUnavailable):
         original = ServiceUnavailable("The database is unavailable; try again in a moment.")
     if isinstance(original, AppError):

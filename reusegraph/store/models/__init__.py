@@ -38,6 +38,7 @@ from reusegraph.store.models.processes import (
 from reusegraph.store.models.reuse import ReuseLink
 from reusegraph.store.models.rollups import ProcessRollup
 from reusegraph.store.models.sources import Source, source_owner
+from reusegraph.store.models.umbrellas import PendingUmbrella
 from reusegraph.store.models.vendors import Vendor
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "Municipality",
     "MutationReceipt",
     "NetworkMeeting",
+    "PendingUmbrella",
     "Process",
     "ProcessAttachment",
     "ProcessLink",
