@@ -62,8 +62,9 @@ async def update_municipality(
     return code
 
 
-async def register_official(session: AsyncSession, call: Call, code: str) -> OfficialMunicipality:
-    """Registers ``code`` from the official lists (and what it merged into, first).
+async def register_official(session: AsyncSession, call: Call, code: str) -> list[str]:
+    """Registers ``code`` from the official lists (and what it merged into, first); returns
+    the codes registered now.
 
     Raises a NOT_FOUND rejection when no list has the code. Used by imports and syncs, whose
     run has already been authorised; audited as ``municipalityRegister``."""
@@ -75,11 +76,13 @@ async def register_official(session: AsyncSession, call: Call, code: str) -> Off
             " register it with municipalityRegister or `reusegraph municipality add`.",
             "code",
         )
+    done: list[str] = []
     if found.merged_into and not await exists(session, found.merged_into):
-        await register_official(session, call, found.merged_into)
+        done += await register_official(session, call, found.merged_into)
     if not await exists(session, found.code):
         await _insert(session, call, official_values(found), "municipalityRegister")
-    return found
+        done.append(found.code)
+    return done
 
 
 def official_values(found: OfficialMunicipality) -> dict[str, Any]:

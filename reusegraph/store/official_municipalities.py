@@ -59,6 +59,11 @@ def official(code: str) -> OfficialMunicipality | None:
     return _by_code().get(code.strip().upper())
 
 
+def official_name(code: str) -> str:
+    found = official(code)
+    return found.name if found else code
+
+
 def official_by_org_number(org_number: str) -> OfficialMunicipality | None:
     return _by_org_number().get(org_number.strip())
 
