@@ -108,7 +108,7 @@ async def registered(session: AsyncSession) -> list[dict[str, Any]]:
 
 
 async def _insert(session: AsyncSession, call: Call, values: dict[str, Any], action: str) -> str:
-    code = values["code"]
+    code: str = values["code"]
     country = code[:2]
     if await exists(session, code):
         raise rejected("DUPLICATE", f"{code} is registered already.", "code")
