@@ -133,10 +133,12 @@ def _export(args: argparse.Namespace, settings: Settings) -> None:
 def _add_import_command(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     imports = commands.add_parser(
         "import",
-        help="import processes from a CSV or JSON file into a file source",
-        description="Rows are those `reusegraph export` writes (CSV or JSON), or JSON objects"
-        " with the GraphQL or database field names. Each municipality's rows go to its own"
-        " file source, file-<code> (registered when missing), unless --source names one."
+        help="import processes from a CSV, JSON or OS2autoproces Excel file into a file source",
+        description="Rows are those `reusegraph export` writes (CSV or JSON), JSON objects"
+        " with the GraphQL or database field names, or the rows of OS2autoproces's Excel"
+        " export (processes.xlsx, recognised by its 62-column header). Each municipality's"
+        " rows go to its own file source, file-<code> (registered when missing), unless"
+        " --source names one."
         " Exit status 1 when a row is bad, 2 when the import cannot start.",
     )
     imports.add_argument("file", metavar="FILE")
@@ -161,7 +163,9 @@ def _add_import_command(commands: "argparse._SubParsersAction[argparse.ArgumentP
         metavar="CODE",
         help="the municipality of rows that name none; a row naming another is bad",
     )
-    imports.add_argument("--format", choices=["csv", "json"], help="default: by the extension")
+    imports.add_argument(
+        "--format", choices=["csv", "json", "xlsx"], help="default: by the extension or content"
+    )
     imports.set_defaults(run=_import)
 
 

@@ -93,13 +93,22 @@ async def run_import(
         directory = await file_imports.directory(session)
     checker = RowChecker(
         directory,
-        csv=format is FileFormat.CSV,
+        csv=format is not FileFormat.JSON,
         source=options.source,
         municipality=options.municipality,
     )
+    first_pass = read_rows(path, format)
+    if format is FileFormat.XLSX:  # the workbook reader (openpyxl) only when one is imported
+        from reusegraph.federation.files.workbook import export_rows
+        from reusegraph.federation.os2autoproces.report import MappingReport
+
+        mapping = MappingReport()
+        first_pass = export_rows(path, mapping)
     survey = survey_rows(
-        checker, read_rows(path, format), report, options.source, options.municipality, progress
+        checker, first_pass, report, options.source, options.municipality, progress
     )
+    if format is FileFormat.XLSX:
+        report.notes.extend(["OS2autoproces fields:", *mapping.summary().splitlines()[1:]])
     if report.errors and options.atomic and not options.dry_run:
         return report
     writer = _Writer(directory, survey, options, call, report, checker.official_owners)

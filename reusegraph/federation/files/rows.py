@@ -97,6 +97,8 @@ class RowChecker:
         if raw.problem is not None:
             checked.problems.append(RowError(raw.label, "(whole row)", None, raw.problem))
             return checked
+        if raw.record is not None:
+            return self._check_mapped(raw.record, checked)
         row = parse_row(raw.label, raw.cells, csv=self.csv)
         checked.municipality = self._municipality(row)
         checked.source = self.source
@@ -124,6 +126,29 @@ class RowChecker:
             else:
                 target = check_target(reason)
                 row.problem(target, row.values.get(target), reason, csv=self.csv)
+        checked.problems = row.problems
+        return checked
+
+    def _check_mapped(self, record: MirrorRecord, checked: CheckedRow) -> CheckedRow:
+        """A row its format's adapter has mapped already (an OS2autoproces export's)."""
+        row = ParsedRow(checked.label)
+        code = record.municipality
+        if code is None or not self._known(code):
+            row.problem("municipality_code", code, "not a known municipality", csv=self.csv)
+        else:
+            checked.municipality = code
+            checked.source = self.source or default_source(code)
+            checked.key = record.source_id
+            checked.key_column = "ID"
+            self.file_source(checked.source)
+            self._owner(row, checked.source, code)
+        if not row.problems:
+            reason = check(record)
+            if reason is None:
+                checked.record = record
+                checked.stamped = record.updated_at is not None
+            else:
+                row.problem(check_target(reason), None, reason, csv=self.csv)
         checked.problems = row.problems
         return checked
 
