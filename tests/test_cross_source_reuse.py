@@ -8,14 +8,20 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 
+from reusegraph.api.app import create_app
+from reusegraph.api.settings import Settings
 from reusegraph.federation.backoff import Backoff
 from reusegraph.federation.sync import SyncEngine, SyncOptions
 from reusegraph.store.engine import Database
+from reusegraph.store.mirror_records import mirror_id
+from tests.conftest import url_of
 from tests.support import builders as b
+from tests.support.http import serving
 from tests.support.issuer import LocalIssuer
 from tests.support.remotes import RemoteRegistry, prepare_gateway, register, remote_registry
 from tests.support.tenants import A, B
@@ -23,6 +29,14 @@ from tests.support.tenants import A, B
 pytest_plugins = ("tests.support.identity_fixtures",)
 
 FAST = SyncOptions(backoff=Backoff(attempts=2, base=0.01, cap=0.05))
+REUSE = """
+query ($id: ID!) {
+  process(id: $id) {
+    pendingReuse { originId source kind }
+    reusedFrom { origin { title municipality { code } } }
+  }
+}
+"""
 
 
 @dataclass
@@ -94,6 +108,22 @@ async def _sync(db: Database, code: str) -> None:
         await engine.aclose()
 
 
+async def _reuse_in_api(db: Database, source: str, source_id: Any) -> dict[str, Any]:
+    """What an anonymous reader of the gateway sees of one mirrored process's reuse."""
+    process_id = f"Process:{mirror_id(source, str(source_id))}"
+    async with (
+        serving(create_app(Settings(), url_of(db))) as base,
+        httpx.AsyncClient(base_url=base, timeout=30) as http,
+    ):
+        response = await http.post(
+            "/graphql", json={"query": REUSE, "variables": {"id": process_id}}
+        )
+    body = response.json()
+    assert "errors" not in body, body
+    found: dict[str, Any] = body["data"]["process"]
+    return found
+
+
 async def _links(db: Database) -> set[tuple[str, str, str, str]]:
     """(derived source, derived source id, origin source, origin source id) per link."""
     async with db.session(None) as session:
@@ -125,6 +155,13 @@ async def test_reuse_across_two_registries_links_in_either_order(
     # The first source's reuse names an origin that only the other source brings.
     assert await _pending(world.gateway) == {(first, str(ids[other]["origin"]))}
     assert await _links(world.gateway) == set()
+    shown = await _reuse_in_api(world.gateway, first, ids[first]["copy"])
+    assert shown == {
+        "pendingReuse": [
+            {"originId": str(ids[other]["origin"]), "source": first, "kind": "WHOLE_SOLUTION"}
+        ],
+        "reusedFrom": [],
+    }
 
     await _sync(world.gateway, second)
     assert await _pending(world.gateway) == set()
@@ -132,6 +169,11 @@ async def test_reuse_across_two_registries_links_in_either_order(
         ("trondheim", str(world.trondheim["copy"]), "oslo", str(world.oslo["origin"])),
         ("oslo", str(world.oslo["copy"]), "trondheim", str(world.trondheim["origin"])),
     }
+    shown = await _reuse_in_api(world.gateway, first, ids[first]["copy"])
+    assert shown["pendingReuse"] == []
+    assert [r["origin"]["municipality"]["code"] for r in shown["reusedFrom"]] == [
+        A if other == "trondheim" else B
+    ]
     # Syncing again in the other order changes nothing.
     for code in reversed(order):
         await _sync(world.gateway, code)
