@@ -171,7 +171,13 @@ async def test_fields_without_a_place_in_our_model_go_to_extras(remote: Remote) 
         "itSystemsDescription": "Lægeerklæringer modtages som PDF.",
         "services": ["Økonomisystem (ERP)", "E-mail"],
         "seenByCount": 41,
+        # The source's own names, beside the catalog codes they map to.
+        "sourceLabels": {
+            "itSystems": ["Økonomisystem (ERP)", "ESDH (sags- og dokumenthåndtering)"],
+            "technologies": ["RPA"],
+        },
     }
+    assert [(t.code, t.name) for t in records["1187"].technologies] == [("rpa", "RPA")]
     assert records["1203"].row["extras"]["parents"] == ["1301"]
 
 

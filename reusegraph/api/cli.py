@@ -133,10 +133,12 @@ def _export(args: argparse.Namespace, settings: Settings) -> None:
 def _add_import_command(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     imports = commands.add_parser(
         "import",
-        help="import processes from a CSV or JSON file into a file source",
-        description="Rows are those `reusegraph export` writes (CSV or JSON), or JSON objects"
-        " with the GraphQL or database field names. Each municipality's rows go to its own"
-        " file source, file-<code> (registered when missing), unless --source names one."
+        help="import processes from a CSV, JSON or OS2autoproces Excel file into a file source",
+        description="Rows are those `reusegraph export` writes (CSV or JSON), JSON objects"
+        " with the GraphQL or database field names, or the rows of OS2autoproces's Excel"
+        " export (processes.xlsx, recognised by its 62-column header). Each municipality's"
+        " rows go to its own file source, file-<code> (registered when missing), unless"
+        " --source names one."
         " Exit status 1 when a row is bad, 2 when the import cannot start.",
     )
     imports.add_argument("file", metavar="FILE")
@@ -161,7 +163,9 @@ def _add_import_command(commands: "argparse._SubParsersAction[argparse.ArgumentP
         metavar="CODE",
         help="the municipality of rows that name none; a row naming another is bad",
     )
-    imports.add_argument("--format", choices=["csv", "json"], help="default: by the extension")
+    imports.add_argument(
+        "--format", choices=["csv", "json", "xlsx"], help="default: by the extension or content"
+    )
     imports.set_defaults(run=_import)
 
 
@@ -331,6 +335,68 @@ def _source(args: argparse.Namespace, settings: Settings) -> None:
         raise SystemExit(2) from None
 
 
+def _add_municipality_command(
+    commands: "argparse._SubParsersAction[argparse.ArgumentParser]",
+) -> None:
+    municipality = commands.add_parser("municipality", help="register and list municipalities")
+    actions = municipality.add_subparsers(dest="action", required=True)
+    add = actions.add_parser(
+        "add",
+        help="register a municipality",
+        description="Name, CVR/organisasjonsnummer and region default to the official list"
+        " shipped with reusegraph (reusegraph/store/reference).",
+    )
+    add.add_argument("code", help="e.g. DK-0746 or NO-5001")
+    add.add_argument("--name")
+    add.add_argument("--org-number", help="CVR (DK) or organisasjonsnummer (NO)")
+    add.add_argument("--region")
+    add.add_argument("--merged-into", help="code of the municipality it merged into")
+    add.add_argument("--fte-hours", type=float, help="hours of one FTE per year")
+    listing = actions.add_parser("list", help="registered municipalities")
+    listing.add_argument(
+        "--official", action="store_true", help="the official lists instead of the registered"
+    )
+    municipality.set_defaults(run=_municipality)
+
+
+def _municipality(args: argparse.Namespace, settings: Settings) -> None:
+    from reusegraph.api import municipality_admin
+    from reusegraph.store.write_errors import WriteRejected
+
+    if args.action == "list" and args.official:
+        rows = municipality_admin.official_rows()
+    else:
+        from reusegraph.api.server import resolve_database
+
+        url = resolve_database(settings).url
+        try:
+            if args.action == "add":
+                given = {
+                    "name": args.name,
+                    "org_number": args.org_number,
+                    "region": args.region,
+                    "merged_into_code": args.merged_into.upper() if args.merged_into else None,
+                    "fte_hours_per_year": args.fte_hours,
+                }
+                code = asyncio.run(municipality_admin.add_municipality(url, args.code, given))
+                print(f"Municipality {code} registered.", file=sys.stderr)
+                return
+            rows = asyncio.run(municipality_admin.list_municipalities(url))
+        except WriteRejected as rejected:
+            for error in rejected.errors:
+                field = "/".join(error.field)
+                print(
+                    f"reusegraph municipality: {field + ': ' if field else ''}{error.message}",
+                    file=sys.stderr,
+                )
+            raise SystemExit(2) from None
+    columns = ["code", "name", "org_number", "region", "merged_into_code"]
+    table = [columns, *([str(row[c] or "") for c in columns] for row in rows)]
+    widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
+    for line in table:
+        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+
+
 def _add_sync_command(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     sync = commands.add_parser(
         "sync",
@@ -411,6 +477,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     _add_import_command(commands)
     _add_dev_token_command(commands)
     _add_source_command(commands)
+    _add_municipality_command(commands)
     _add_sync_command(commands)
 
     args = parser.parse_args(argv)

@@ -121,6 +121,9 @@ class Loaders:
         self.reused_from_by_process: DataLoader[uuid.UUID, list[Row[Any]]] = _many(
             bind_viewer(reuse.links_by_derived)
         )
+        self.pending_reuse_by_process: DataLoader[uuid.UUID, list[Row[Any]]] = _many(
+            bind_viewer(reuse.pending_by_derived)
+        )
         self.lineage_by_process: DataLoader[uuid.UUID, list[Row[Any]]] = _many(
             bind_viewer(reuse.lineage)
         )

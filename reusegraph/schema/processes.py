@@ -36,7 +36,7 @@ from reusegraph.store.processes import expected_hours_per_year
 if TYPE_CHECKING:
     from reusegraph.schema.agreements import FrameworkAgreement
     from reusegraph.schema.benefits import BenefitRecord, BenefitSeries
-    from reusegraph.schema.reuse import Lineage, ReuseLink
+    from reusegraph.schema.reuse import Lineage, PendingReuse, ReuseLink
     from reusegraph.schema.sources import Source
     from reusegraph.schema.vendors import Vendor
 
@@ -48,6 +48,7 @@ FrameworkAgreementRef = Annotated[
 SourceRef = Annotated["Source", strawberry.lazy("reusegraph.schema.sources")]
 ReuseLinkRef = Annotated["ReuseLink", strawberry.lazy("reusegraph.schema.reuse")]
 LineageRef = Annotated["Lineage", strawberry.lazy("reusegraph.schema.reuse")]
+PendingReuseRef = Annotated["PendingReuse", strawberry.lazy("reusegraph.schema.reuse")]
 BenefitRecordRef = Annotated["BenefitRecord", strawberry.lazy("reusegraph.schema.benefits")]
 BenefitSeriesRef = Annotated["BenefitSeries", strawberry.lazy("reusegraph.schema.benefits")]
 
@@ -192,6 +193,16 @@ class Process(Node):
 
         rows = await info.context.loaders.reused_from_by_process.load(self._id)
         return await ReuseLink.many(info, rows)
+
+    @strawberry.field(
+        description="Reuse links this process's source names whose origin has not arrived "
+        "here yet (another source's, or a later sync's); empty once all are linked."
+    )
+    async def pending_reuse(self, info: Info) -> list[PendingReuseRef]:
+        from reusegraph.schema.reuse import PendingReuse
+
+        rows = await info.context.loaders.pending_reuse_by_process.load(self._id)
+        return [PendingReuse.from_row(row) for row in rows]
 
     @strawberry.field(description="Processes derived from this one, in any municipality.")
     async def reused_by(self, info: Info) -> list[ReuseLinkRef]:

@@ -85,3 +85,27 @@ class Lineage:
             ancestors=[link(r) for r in rows if r.depth < 0],
             descendants=[link(r) for r in rows if r.depth > 0],
         )
+
+
+@strawberry.type(
+    description="A mirrored reuse link whose origin has not arrived here yet: kept, and "
+    "linked (then listed in reusedFrom) as soon as any source brings the origin."
+)
+class PendingReuse:
+    origin_id: strawberry.ID = strawberry.field(
+        description="The origin as the source names it (its id in its own registry)."
+    )
+    source: str = strawberry.field(description="Code of the source the link came from.")
+    kind: ReuseKind
+    note: str | None
+    reused_on: date | None
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> "PendingReuse":
+        return cls(
+            origin_id=strawberry.ID(row.origin_source_id),
+            source=row.source_code,
+            kind=row.kind,
+            note=row.note,
+            reused_on=row.reused_on,
+        )

@@ -21,11 +21,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Text, cast, func, or_, select, tuple_
+from sqlalchemy import BigInteger, ColumnElement, Text, case, cast, func, or_, select, tuple_
 from sqlalchemy.engine import Row
 
 from reusegraph.auth.principal import Principal
 from reusegraph.store.engine import Reader
+from reusegraph.store.enums import SourceKind
 from reusegraph.store.models import (
     BenefitRecord,
     ItSystem,
@@ -38,6 +39,7 @@ from reusegraph.store.models import (
     process_technology,
 )
 from reusegraph.store.models.processes import ProcessChange
+from reusegraph.store.models.sources import Source
 from reusegraph.store.processes import process_columns
 from reusegraph.store.umbrellas import umbrellas_by_member
 from reusegraph.store.visibility import readable_processes
@@ -209,20 +211,33 @@ async def _reused_from(
 ) -> dict[uuid.UUID, list[Row[Any]]]:
     R = ReuseLink.__table__
     origin = P.alias("origin")
+    home = Source.__table__.alias("home")
     statement = (
         select(
             R.c.derived_id,
-            R.c.origin_id,
+            canonical_id(origin, home).label("origin_id"),
             R.c.kind,
             R.c.note,
             R.c.reused_on,
             origin.c.municipality_code.label("origin_municipality"),
         )
         .join(origin, origin.c.id == R.c.origin_id)
+        .outerjoin(home, home.c.code == origin.c.source_code)
         .where(R.c.derived_id.in_(ids), readable_processes(viewer, origin))
         .order_by(R.c.derived_id, R.c.origin_id)
     )
     return _grouped((await reader.execute(statement)).all(), "derived_id")
+
+
+def canonical_id(process: Any, source: Any) -> ColumnElement[str]:
+    """A process's id where it lives: a copy mirrored from another reusegraph names the
+    original (its source id there), anything else its id here. A gateway that mirrors
+    both registries can then link a reuse to an origin that arrived through another
+    source (``mirror_children``), which a copy's local id would not let it find."""
+    return case(
+        (source.c.kind == SourceKind.GRAPHQL.value, process.c.source_id),
+        else_=cast(process.c.id, Text),
+    )
 
 
 async def _links(

@@ -2,8 +2,12 @@
 
 Each set is compared with what is stored and rewritten only when it differs, so a page
 that re-sends unchanged records writes no child rows (and the change feed of this
-gateway does not move for them). Reuse links name their origin by the remote's id; an
-origin that has not arrived yet waits in ``pending_reuse`` and is linked when it does.
+gateway does not move for them). Reuse links name their origin by the remote's id: one of
+the same source's records, or (a reusegraph remote names a copy it mirrored by the
+original's id, ``changes.canonical_id``) a record another reusegraph source brought, or
+one hosted here. An origin that has not arrived yet waits in ``pending_reuse`` (shown as
+``Process.pendingReuse``) and is linked when it does, through whichever source, in any
+order of syncs.
 
 A page's rows of one table go to PostgreSQL as one JSON array per column, which it
 compares with the stored rows and writes the difference in two statements. Row by row, a page of
@@ -26,6 +30,7 @@ from sqlalchemy.dialects import registry
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reusegraph.store.enums import SourceKind
 from reusegraph.store.mirror_records import CatalogItem, MirrorRecord
 from reusegraph.store.models import (
     BenefitRecord,
@@ -37,7 +42,7 @@ from reusegraph.store.models import (
     process_it_system,
     process_technology,
 )
-from reusegraph.store.models.sources import PendingReuse
+from reusegraph.store.models.sources import PendingReuse, Source
 
 _DIALECT = registry.load("postgresql.asyncpg")()
 P = cast(Table, Process.__table__)
@@ -271,14 +276,18 @@ async def link_arrived_origins(
     rows are narrowed to them before the join: a page's lookups stay as small as the
     page, whatever plan PostgreSQL picks for a table it has no statistics of yet.
     """
-    where = "pr.source_code = :code"
+    # Pending links of this source, or of any source when this one is a reusegraph
+    # remote (its ids are the originals', which other remotes name their origins by).
+    where = (
+        "p.source_code = :code AND (pr.source_code = :code OR EXISTS (SELECT FROM source s"
+        f" WHERE s.code = :code AND s.kind = '{SourceKind.GRAPHQL.value}'))"
+    )
     params: dict[str, Any] = {"code": source_code}
     if arrived is not None:
         where += " AND pr.origin_source_id = ANY(CAST(:arrived AS text[]))"
         params["arrived"] = list(arrived)
     join = (
-        " FROM pending_reuse pr JOIN process p ON p.source_code = pr.source_code"
-        f" AND p.source_id = pr.origin_source_id WHERE {where}"
+        f" FROM pending_reuse pr JOIN process p ON p.source_id = pr.origin_source_id WHERE {where}"
     )
     await session.execute(
         text(
@@ -291,8 +300,8 @@ async def link_arrived_origins(
     )
     await session.execute(
         text(
-            "DELETE FROM pending_reuse pr USING process p WHERE p.source_code = pr.source_code"
-            f" AND p.source_id = pr.origin_source_id AND {where}"
+            "DELETE FROM pending_reuse pr USING process p WHERE"
+            f" p.source_id = pr.origin_source_id AND {where}"
         ),
         params,
     )
@@ -334,7 +343,8 @@ async def catalog_codes(
 async def _origins(
     session: AsyncSession, source_code: str, records: Sequence[MirrorRecord]
 ) -> dict[str, Any]:
-    """Remote origin id -> our process id, for origins this source has already brought."""
+    """Remote origin id -> our process id: an origin this source has already brought, else
+    one another reusegraph source brought (by the original's id), else one hosted here."""
     wanted = {ref.origin_id for r in records for ref in r.reused_from}
     if not wanted:
         return {}
@@ -343,4 +353,29 @@ async def _origins(
             P.c.source_code == source_code, P.c.source_id.in_(wanted)
         )
     )
-    return {row.source_id: row.id for row in rows}
+    found = {row.source_id: row.id for row in rows}
+    elsewhere = wanted - set(found)
+    if elsewhere:
+        S = cast(Table, Source.__table__)
+        mirrored = select(P.c.source_id.label("key"), P.c.id).where(
+            P.c.source_id.in_(elsewhere),
+            P.c.source_code.in_(select(S.c.code).where(S.c.kind == SourceKind.GRAPHQL.value)),
+        )
+        for row in await session.execute(mirrored):
+            found.setdefault(row.key, row.id)
+        hosted = _uuids(elsewhere - set(found))
+        if hosted:
+            for process_id in await session.scalars(select(P.c.id).where(P.c.id.in_(hosted))):
+                found.setdefault(str(process_id), process_id)
+    return found
+
+
+def _uuids(keys: Iterable[str]) -> list[uuid.UUID]:
+    """The keys that are ids of this registry's own form (a hosted process's)."""
+    found = []
+    for key in keys:
+        try:
+            found.append(uuid.UUID(key))
+        except ValueError:
+            continue
+    return found

@@ -21,6 +21,7 @@ from reusegraph.auth.principal import Principal
 from reusegraph.store.engine import Reader
 from reusegraph.store.keys import any_of
 from reusegraph.store.models import ProcessRollup, ReuseLink
+from reusegraph.store.models.sources import PendingReuse
 from reusegraph.store.visibility import readable_processes
 
 L = ReuseLink.__table__
@@ -67,6 +68,23 @@ async def links_by_derived(
 ) -> dict[uuid.UUID, list[Row[Any]]]:
     """Links whose derived process is one of ``ids``: what each of them reused."""
     return await _links_by(reader, viewer, "derived_id", ids)
+
+
+async def pending_by_derived(
+    reader: Reader, viewer: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Row[Any]]]:
+    """Mirrored reuse links whose origin has not arrived yet, of the readable ``ids``."""
+    pending = PendingReuse.__table__
+    statement = (
+        select(pending)
+        .join(DERIVED, DERIVED.c.id == pending.c.derived_id)
+        .where(any_of(pending.c.derived_id, ids), readable_processes(viewer, DERIVED))
+        .order_by(pending.c.derived_id, pending.c.origin_source_id)
+    )
+    grouped: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
+    for row in (await reader.execute(statement)).all():
+        grouped[row.derived_id].append(row)
+    return grouped
 
 
 async def lineage(

@@ -24,12 +24,13 @@ from reusegraph.federation.files.reading import FileFormat, detect, read_rows
 from reusegraph.federation.files.report import Action, Change, ImportReport, RowError, SourceTally
 from reusegraph.federation.files.rows import CheckedRow, ImportRefused, RowChecker
 from reusegraph.federation.files.survey import Progress, Survey, good_pages, survey_rows
-from reusegraph.store import audit, file_imports, source_writes, sync_writes
+from reusegraph.store import audit, file_imports, municipality_register, source_writes, sync_writes
 from reusegraph.store.audit import Call
 from reusegraph.store.engine import Database
 from reusegraph.store.enums import SourceKind
 from reusegraph.store.file_imports import Directory, Stored
 from reusegraph.store.mirror_records import Tombstone
+from reusegraph.store.official_municipalities import official_name
 from reusegraph.store.source_writes import SourceSpec
 from reusegraph.store.write_errors import WriteForbidden, WriteRejected
 
@@ -92,16 +93,25 @@ async def run_import(
         directory = await file_imports.directory(session)
     checker = RowChecker(
         directory,
-        csv=format is FileFormat.CSV,
+        csv=format is not FileFormat.JSON,
         source=options.source,
         municipality=options.municipality,
     )
+    first_pass = read_rows(path, format)
+    if format is FileFormat.XLSX:  # the workbook reader (openpyxl) only when one is imported
+        from reusegraph.federation.files.workbook import export_rows
+        from reusegraph.federation.os2autoproces.report import MappingReport
+
+        mapping = MappingReport()
+        first_pass = export_rows(path, mapping)
     survey = survey_rows(
-        checker, read_rows(path, format), report, options.source, options.municipality, progress
+        checker, first_pass, report, options.source, options.municipality, progress
     )
+    if format is FileFormat.XLSX:
+        report.notes.extend(["OS2autoproces fields:", *mapping.summary().splitlines()[1:]])
     if report.errors and options.atomic and not options.dry_run:
         return report
-    writer = _Writer(directory, survey, options, call, report)
+    writer = _Writer(directory, survey, options, call, report, checker.official_owners)
     pages = good_pages(checker, read_rows(path, format), survey.bad, options.page_size)
     done = 0
     if options.atomic or options.dry_run:
@@ -136,7 +146,9 @@ class _Writer:
         options: ImportOptions,
         call: Call,
         report: ImportReport,
+        official_owners: dict[str, str],
     ) -> None:
+        self.official_owners = official_owners
         self.survey = survey
         self.options = options
         self.call = call
@@ -157,6 +169,10 @@ class _Writer:
         by_source: dict[str, list[CheckedRow]] = defaultdict(list)
         for row in rows:
             by_source[str(row.source)].append(row)
+        for code in sorted({str(row.municipality) for row in rows} & set(self.official_owners)):
+            for now in await municipality_register.register_official(session, self.call, code):
+                self.report.registered.append(f"{now} {official_name(now)}")
+            del self.official_owners[code]
         for code, items in by_source.items():
             owners = await self._source(session, code)
             await self._write(session, code, owners, items)

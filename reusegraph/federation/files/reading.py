@@ -1,9 +1,12 @@
-"""Reading an import file, CSV or JSON, one row at a time, numbered as a person sees it.
+"""Reading an import file, CSV, JSON or OS2autoproces's Excel export, one row at a time,
+numbered as a person sees it.
 
 CSV is UTF-8 (a BOM is skipped) with the header in the first row, separated by commas or,
 as Danish Excel saves it, semicolons. Rows are numbered as a spreadsheet shows them (the
 header is row 1), however many lines a cell spans, because a person fixes a bad row in a
-spreadsheet, not in a text editor. JSON is an array of objects, numbered from 1.
+spreadsheet, not in a text editor. JSON is an array of objects, numbered from 1. An xlsx
+workbook is read only as OS2autoproces's 62-column export (recognised by its header row):
+its adapter maps each row to a record, so those rows arrive here already mapped.
 """
 
 import csv
@@ -15,10 +18,13 @@ from typing import Any
 
 import orjson
 
+from reusegraph.store.mirror_records import MirrorRecord
+
 
 class FileFormat(StrEnum):
     CSV = "csv"
     JSON = "json"
+    XLSX = "xlsx"
 
 
 class FileUnreadable(Exception):
@@ -33,6 +39,8 @@ class RawRow:
     """The file's column name -> its value (text for CSV, any JSON value for JSON)."""
     problem: str | None = None
     """Why the row as a whole cannot be read (a JSON item that is not an object, ...)."""
+    record: MirrorRecord | None = None
+    """The row already mapped (an OS2autoproces export's row); ``cells`` are then empty."""
 
 
 def detect(path: Path, given: FileFormat | None = None) -> FileFormat:
@@ -40,10 +48,10 @@ def detect(path: Path, given: FileFormat | None = None) -> FileFormat:
     if given is not None:
         return given
     suffix = path.suffix.lower().lstrip(".")
-    if suffix in ("xlsx", "xls"):
+    if suffix == "xls":
         raise FileUnreadable(
-            f"{path.name} is a spreadsheet; save its sheet as 'CSV UTF-8' and import that"
-            " (OS2autoproces's own Excel export is read by an os2autoproces source)"
+            f"{path.name} is an old-style Excel file; save its sheet as 'CSV UTF-8' and import"
+            " that (OS2autoproces's own export, processes.xlsx, is imported as it is)"
         )
     if suffix in (f.value for f in FileFormat):
         return FileFormat(suffix)
@@ -52,6 +60,8 @@ def detect(path: Path, given: FileFormat | None = None) -> FileFormat:
             start = handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
     except OSError as error:
         raise FileUnreadable(f"cannot open {path}: {error.strerror or error}") from None
+    if start[:4] == b"PK\x03\x04":
+        return FileFormat.XLSX
     return FileFormat.JSON if start[:1] in (b"[", b"{") else FileFormat.CSV
 
 
@@ -59,6 +69,10 @@ def read_rows(path: Path, format: FileFormat) -> Iterator[RawRow]:
     """Every row of the file; raises ``FileUnreadable`` before the first row if it cannot."""
     if format is FileFormat.JSON:
         return _json_rows(path)
+    if format is FileFormat.XLSX:
+        from reusegraph.federation.files.workbook import export_rows
+
+        return export_rows(path)
     return _csv_rows(path)
 
 

@@ -76,6 +76,8 @@ class ImportReport:
     unknown_columns: list[str] = field(default_factory=list)
     skipped_columns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    registered: list[str] = field(default_factory=list)
+    """Owners registered from the official municipality lists by this import ("code name")."""
     written: bool = False
 
     @property
@@ -104,6 +106,11 @@ class ImportReport:
             lines.append(f"Not imported (derived): {', '.join(self.skipped_columns)}.")
         if self.unknown_columns:
             lines.append(f"Unknown columns, ignored: {', '.join(self.unknown_columns)}.")
+        if self.registered:
+            verb = "Would register" if self.dry_run else "Registered"
+            lines.append(
+                f"{verb} from the official municipality lists: {', '.join(self.registered)}."
+            )
         lines.extend(self.notes)
         if self.dry_run:
             lines.append("Dry run: nothing was written.")

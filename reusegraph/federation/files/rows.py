@@ -16,6 +16,7 @@ from reusegraph.federation.files.report import RowError
 from reusegraph.store.enums import SourceKind
 from reusegraph.store.file_imports import Directory
 from reusegraph.store.mirror_records import MirrorRecord, check, mirror_id
+from reusegraph.store.official_municipalities import official, official_by_name
 
 SOURCE_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
@@ -58,6 +59,9 @@ class RowChecker:
         self.municipality = municipality
         self.owner_of = {m: code for code, (_, owners) in directory.sources.items() for m in owners}
         """Municipality -> the one source its processes come from."""
+        self.official_owners: dict[str, str] = {}
+        """Owners registered nowhere yet but in the official lists: code -> name. The
+        import registers them from the list before writing their records."""
         self._check_options()
 
     def target(self, municipality: str) -> str:
@@ -88,7 +92,7 @@ class RowChecker:
         )
 
     def _check_options(self) -> None:
-        if self.municipality is not None and self.municipality not in self.directory.municipalities:
+        if self.municipality is not None and not self._known(self.municipality):
             raise ImportRefused(
                 f"--municipality {self.municipality}: not a registered municipality;"
                 " codes look like DK-0746 (the `municipalities` query lists them)"
@@ -130,6 +134,8 @@ class RowChecker:
         if raw.problem is not None:
             checked.problems.append(RowError(raw.label, "(whole row)", None, raw.problem))
             return checked
+        if raw.record is not None:
+            return self._check_mapped(raw.record, checked)
         row = parse_row(raw.label, raw.cells, csv=self.csv)
         checked.municipality = self._municipality(row)
         checked.source = self.source
@@ -160,26 +166,68 @@ class RowChecker:
         checked.problems = row.problems
         return checked
 
+    def _check_mapped(self, record: MirrorRecord, checked: CheckedRow) -> CheckedRow:
+        """A row its format's adapter has mapped already (an OS2autoproces export's)."""
+        row = ParsedRow(checked.label)
+        code = record.municipality
+        if code is None or not self._known(code):
+            row.problem("municipality_code", code, "not a known municipality", csv=self.csv)
+        else:
+            checked.municipality = code
+            checked.source = self.source or default_source(code)
+            checked.key = record.source_id
+            checked.key_column = "ID"
+            self.file_source(checked.source)
+            self._owner(row, checked.source, code)
+        if not row.problems:
+            reason = check(record)
+            if reason is None:
+                checked.record = record
+                checked.stamped = record.updated_at is not None
+            else:
+                row.problem(check_target(reason), None, reason, csv=self.csv)
+        checked.problems = row.problems
+        return checked
+
+    def _known(self, code: str) -> bool:
+        """Registered, or in the official lists (then registered when written)."""
+        if code in self.directory.municipalities:
+            return True
+        listed = official(code)
+        if listed is not None:
+            self.official_owners[code] = listed.name
+        return listed is not None
+
+    def _official_named(self, name: str) -> str | None:
+        listed = official_by_name(name)
+        if listed is None:
+            return None
+        if listed.code not in self.directory.municipalities:
+            self.official_owners[listed.code] = listed.name
+        return listed.code
+
     def _municipality(self, row: ParsedRow) -> str | None:
         code = row.values.get("municipality_code")
         if isinstance(code, str):
             code = code.upper()
-            if code not in self.directory.municipalities:
+            if not self._known(code):
                 row.problem(
                     "municipality_code",
                     code,
-                    "not a registered municipality; codes look like DK-0746 (the"
-                    " `municipalities` query lists them)",
+                    "neither registered nor in the official municipality lists; an admin"
+                    " registers it with `reusegraph municipality add` (codes look like DK-0746)",
                     csv=self.csv,
                 )
                 return None
         elif isinstance(name := row.parts.get("municipality_name"), str):
-            code = self.directory.code_named(name) or self.municipality
+            code = self.directory.code_named(name) or self._official_named(name)
+            code = code or self.municipality
             if code is None:
                 row.problem(
                     "municipality_name",
                     name,
-                    "no registered municipality has this name; give the code in a column"
+                    "no registered or official municipality has this name; give the code in a"
+                    " column"
                     f' "{column_name("municipality_code", csv=self.csv)}" or --municipality',
                     csv=self.csv,
                 )

@@ -261,6 +261,9 @@ def catalog(kind: str) -> Handler:
                 return b.invalid(field, value, f"{ref.name!r} has no letter or digit to key it by")
             refs.setdefault(ref.code, ref)
         setattr(b.record, kind, list(refs.values()))
+        # Our catalog may call the entry otherwise ("OCR" -> "OCR (tekstgenkendelse)"): the
+        # source's own names stay beside the mapping, under the source's field name.
+        b.extras.setdefault("sourceLabels", {})[field] = [ref.name for ref in refs.values()]
         return Outcome.MAPPED
 
     return handle

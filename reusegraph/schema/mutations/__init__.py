@@ -7,6 +7,7 @@ from reusegraph.schema.mutations.benefits import BenefitMutations
 from reusegraph.schema.mutations.issuers import IssuerMutations
 from reusegraph.schema.mutations.meetings import MeetingMutations
 from reusegraph.schema.mutations.municipalities import MunicipalityMutations
+from reusegraph.schema.mutations.municipality_register import MunicipalityRegisterMutations
 from reusegraph.schema.mutations.processes import ProcessMutations
 from reusegraph.schema.mutations.sources import SourceMutations
 from reusegraph.schema.mutations.vendors import VendorMutations
@@ -17,6 +18,7 @@ Mutation: type = merge_types(
         ProcessMutations,
         BenefitMutations,
         MunicipalityMutations,
+        MunicipalityRegisterMutations,
         VendorMutations,
         AgreementMutations,
         MeetingMutations,

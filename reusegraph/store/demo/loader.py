@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Table, exists, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from reusegraph.store import sync_writes
 from reusegraph.store.demo import facts
 from reusegraph.store.demo.filler import FillerData, iter_generate
 from reusegraph.store.demo.filler_templates import LAEGEERKLAERINGER
@@ -152,8 +153,24 @@ async def _load(
                     ),
                     {"code": facts.SOURCE_CODE},
                 )
+        if not atomic:
+            await _keep_statistics(db)
     report(f"done: {totals[0]}")
     return totals[0]
+
+
+async def _keep_statistics(db: Database) -> None:
+    """ANALYZE once ``process`` has outgrown what the planner knows, as the sync does.
+
+    Without statistics (a fresh database, autovacuum off or behind) the planner probes
+    ``process`` through ``ix_process_updated_at_id`` on a tie: every foreign-key check of a
+    benefit record or reuse link then scanned that whole index, so each transaction of the
+    100 000-process load took longer than the last (bench/sync_notes.md).
+    """
+    async with db.engine.connect() as connection:
+        if await sync_writes.statistics_stale(connection):
+            await sync_writes.refresh_statistics(connection)
+        await connection.commit()
 
 
 def _statement(table: Table, *, shared: bool) -> Any:

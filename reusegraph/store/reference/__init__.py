@@ -1,0 +1,1 @@
+"""The official municipality lists shipped as data (CSV files here; see README.md)."""
