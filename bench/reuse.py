@@ -161,6 +161,7 @@ def app_environ(url: str, data_dir: Path) -> dict[str, str]:
     return {
         "DATABASE_URL": url,
         "REUSEGRAPH_GRAPHIQL": "false",
+        "REUSEGRAPH_RATE_LIMIT": "0",  # one caller on purpose: budgets are tested
         "REUSEGRAPH_DEV_MODE": "true",
         "REUSEGRAPH_DATA_DIR": str(data_dir / "app"),
         "REUSEGRAPH_LOG_LEVEL": "warning",

@@ -150,7 +150,11 @@ def run(options: Options) -> Path:
         app = start_uvicorn(
             "reusegraph",
             "reusegraph.api.asgi:app_from_environ",
-            {"DATABASE_URL": url, "REUSEGRAPH_GRAPHIQL": "false"},
+            {
+                "DATABASE_URL": url,
+                "REUSEGRAPH_GRAPHIQL": "false",
+                "REUSEGRAPH_RATE_LIMIT": "0",
+            },
             workers=options.workers,
             log_dir=logs,
         )

@@ -184,6 +184,7 @@ def start_remote(url: str, data_dir: Path, log_dir: Path, workers: int) -> Serve
         "REUSEGRAPH_DEV_MODE": "true",
         "REUSEGRAPH_DATA_DIR": str(data_dir),
         "REUSEGRAPH_GRAPHIQL": "false",
+        "REUSEGRAPH_RATE_LIMIT": "0",  # one caller on purpose: budgets are tested
         "REUSEGRAPH_LOG_LEVEL": "warning",
     }
     server = start_uvicorn(
