@@ -1,0 +1,1 @@
+"""Telling subscribers that something changed: webhook signing and target checks (issue 16)."""
