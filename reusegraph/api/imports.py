@@ -82,6 +82,7 @@ def report_json(report: ImportReport) -> dict[str, Any]:
         "written": report.written,
         "rows": report.rows,
         "badRows": report.bad_rows,
+        "dropped": report.bad_rows,
         "sources": [
             {
                 "code": t.code,
