@@ -7,20 +7,30 @@ editor role write nothing.
 """
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from reusegraph.api.app import create_app
 from reusegraph.api.settings import Settings
+from reusegraph.auth.principal import Principal, Role
+from reusegraph.federation.files import ImportOptions, run_import
+from reusegraph.federation.files.rows import default_source
+from reusegraph.store.audit import Call
 from reusegraph.store.engine import Database
+from reusegraph.store.source_writes import SourceSpec, register_source
+from reusegraph.store.write_errors import WriteForbidden
 from tests.conftest import url_of
 from tests.support import builders as b
 from tests.support.http import serving
 from tests.support.issuer import LocalIssuer
+from tests.support.remotes import ADMIN
 from tests.support.tenants import A, B, issuer_entry
 
 pytest_plugins = ("tests.support.identity_fixtures",)
@@ -77,7 +87,7 @@ class Importer:
 @pytest.fixture
 async def importer(empty_db: Database, local_issuer: LocalIssuer) -> AsyncIterator[Importer]:
     await b.insert_rows(empty_db, municipality=[b.municipality(A), b.municipality(B)])
-    settings = Settings(issuers=issuer_entry(local_issuer), max_import_bytes=LIMIT)
+    settings = Settings(issuers=issuer_entry(local_issuer, admin=True), max_import_bytes=LIMIT)
     async with (
         serving(create_app(settings, url_of(empty_db))) as base,
         httpx.AsyncClient(base_url=base, timeout=60) as http,
@@ -218,3 +228,40 @@ async def test_bad_requests_say_what_to_send(importer: Importer) -> None:
     )
     assert unreadable.status_code in (200, 400)
     assert unreadable.status_code != 500
+
+
+async def test_an_admin_imports_into_their_own_municipality(importer: Importer) -> None:
+    response = await importer.upload(CSV, token=importer.token(A, "admin"), apply=True)
+    assert response.status_code == 200, response.text
+    assert await importer.titles() == ["Fakturaer for legeerklæringer", "Sykefravær i Visma"]
+    sources = [e for e in await importer.audit() if e["entity"] == "Source"]
+    assert {(e["action"], e["subject"]) for e in sources} == {
+        ("sourceRegister", f"kari-{A}"),
+        ("fileImport", f"kari-{A}"),
+    }
+
+
+async def test_the_import_writes_with_the_callers_role_under_row_level_security(
+    importer: Importer, tmp_path: Path
+) -> None:
+    """Past the row checks, the database itself refuses an editor another municipality's
+    rows: the import runs as the caller (``as_caller``), not as the system."""
+    path = tmp_path / "registry.csv"
+    path.write_text(CSV, encoding="utf-8")
+    options = ImportOptions(atomic=True, municipality=A, source=default_source(A), as_caller=True)
+    async with importer.db.session(None) as session:
+        spec = SourceSpec(code=default_source(A), name="A's file", kind="file", owners=[A])
+        await register_source(session, ADMIN, spec)
+    editor_of_b = Principal(
+        issuer="test", subject=f"kari-{B}", municipality=B, roles=frozenset({Role.EDITOR})
+    )
+
+    with pytest.raises(DBAPIError, match="row-level security"):
+        await run_import(importer.db, path, options, call=Call(editor_of_b))
+    assert await importer.titles() == []
+
+    for owners in ([A], [A, B]):
+        theirs = replace(spec, code="file-theirs", owners=owners)
+        with pytest.raises(WriteForbidden, match="admin role"):
+            async with importer.db.session(editor_of_b) as session:
+                await register_source(session, Call(editor_of_b), theirs)

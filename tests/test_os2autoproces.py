@@ -199,7 +199,7 @@ async def test_report_counts_what_became_of_every_field(remote: Remote) -> None:
     assert report.counts("_links") == {"ignored": 5}
     assert report.counts("internalNotes") == {"mapped": 1, "empty": 4}
     assert report.counts("evaluatedLevelOfRoi") == {"mapped": 5}
-    assert "5 processes read, 5 can be stored" in report.summary()
+    assert "5 processes read, 5 can be stored, 0 dropped" in report.summary()
 
 
 async def test_invalid_values_are_reported_with_field_and_value(remote: Remote) -> None:
@@ -228,6 +228,8 @@ async def test_invalid_values_are_reported_with_field_and_value(remote: Remote) 
     assert report.counts("phase") == {"mapped": 4, "invalid": 1}
     assert report.counts("cvr") == {"mapped": 4, "invalid": 1}
     assert report.storable == 3
+    assert [source_id for source_id, _ in report.dropped] == ["1250", "1322"]
+    assert "dropped: process 1322: cvr '29190623': no municipality code" in report.summary()
     assert "field 'aiSummary' is not known to this adapter; kept in extras" in report.notes
 
     directory = MunicipalityDirectory(extra_by_cvr={"29190623": "DK-0999"})

@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from datetime import date
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import URL
 
 from reusegraph.federation.backoff import Backoff
@@ -118,3 +119,58 @@ async def test_an_incremental_sync_brings_changes_and_deletions_only(
     assert await mirrored(gateway, "remote-a") == await published(remote)
     assert await sync(gateway) == "ok"
     assert (await source_row(gateway, "remote-a"))["last_run_upserts"] == 0
+
+
+async def test_a_sync_registers_the_official_owners_it_brings_and_reports_the_rest(
+    remote: RemoteRegistry, empty_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aarhus, unlisted, unowned = "DK-0751", "DK-0999", "NO-1103"
+    await b.insert_rows(
+        remote.db, municipality=[b.municipality(code) for code in (aarhus, unlisted, unowned)]
+    )
+    await remote.add(
+        b.process(A, title="Trondheims", visibility="PUBLIC"),
+        b.process(aarhus, title="Aarhus' faktura", visibility="PUBLIC"),
+        b.process(unlisted, title="Ukendt", visibility="PUBLIC"),
+        b.process(unowned, title="Stavangers", visibility="PUBLIC"),
+    )
+    await prepare_gateway(empty_db)
+    await b.insert_rows(empty_db, municipality=[b.municipality(unowned)])
+    monkeypatch.setenv("REMOTE_A_TOKEN", remote.token())
+    await register(
+        empty_db,
+        "remote-a",
+        remote.endpoint,
+        owners=(A, B),
+        auth="bearer",
+        secret_ref="env:REMOTE_A_TOKEN",
+        page_size=2,
+    )
+
+    engine = SyncEngine(empty_db, options=FAST)
+    try:
+        run = await engine.sync("remote-a")
+    finally:
+        await engine.aclose()
+
+    assert run.outcome == "partial"
+    assert run.registered == [f"{aarhus} Aarhus Kommune"]
+    assert [why for _, why in run.dropped] == [f"unknown municipality {unlisted}"]
+    assert run.not_ours == 1, "a registered municipality is not taken over by a sync"
+    assert "2 upserted" in run.counts()
+    assert "1 dropped" in run.counts()
+    titles = {record["title"] for record in (await mirrored(empty_db, "remote-a")).values()}
+    assert titles == {"Trondheims", "Aarhus' faktura"}
+    state = await source_row(empty_db, "remote-a")
+    assert state["last_run_skipped"] == 1, "never '0 skipped' when records were dropped"
+    assert f"unknown municipality {unlisted}" in state["last_error"]
+    async with empty_db.session(None) as session:
+        owners = await session.execute(
+            text("SELECT municipality_code FROM source_owner WHERE source_code = 'remote-a'")
+        )
+        assert sorted(owners.scalars()) == sorted([A, B, aarhus])
+        actions = await session.execute(
+            text("SELECT action FROM audit_entry WHERE entity_id IN (:code, 'remote-a')"),
+            {"code": aarhus},
+        )
+        assert {"municipalityRegister", "syncOwnerAdd"} <= set(actions.scalars())

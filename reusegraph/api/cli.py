@@ -424,8 +424,7 @@ def _sync(args: argparse.Namespace, settings: Settings) -> None:
 
     def progress(run: RunResult) -> None:
         print(
-            f"\r{run.source}: page {run.pages}, {run.upserted} upserted, {run.deleted} deleted,"
-            f" {len(run.skipped)} skipped ",
+            f"\r{run.source}: page {run.pages}, {run.counts()} ",
             end="",
             file=sys.stderr,
             flush=True,
@@ -444,8 +443,7 @@ def _sync(args: argparse.Namespace, settings: Settings) -> None:
         for run in results:
             detail = f": {run.error}" if run.error else ""
             print(
-                f"\r{run.source}: {run.outcome} ({run.pages} pages, {run.upserted} upserted,"
-                f" {run.deleted} deleted, {len(run.skipped)} skipped){detail}",
+                f"\r{run.source}: {run.outcome} ({run.pages} pages, {run.counts()}){detail}",
                 file=sys.stderr,
             )
         if args.watch is None:

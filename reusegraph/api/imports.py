@@ -17,7 +17,6 @@ file is complete, so a large upload cannot fill the disk or memory.
 import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +81,7 @@ def report_json(report: ImportReport) -> dict[str, Any]:
         "written": report.written,
         "rows": report.rows,
         "badRows": report.bad_rows,
+        "dropped": report.bad_rows,
         "sources": [
             {
                 "code": t.code,
@@ -194,12 +194,11 @@ class FileImport:
             atomic=True,
             municipality=municipality,
             source=default_source(municipality),
+            as_caller=True,
         )
-        # The importer registers the municipality's file source on its first import, which
-        # needs the admin role; the options above fix both the municipality and the
-        # source, so that is all the role can reach here. The audit names the editor.
-        acting = replace(viewer, roles=viewer.roles | {Role.ADMIN})
-        call = Call(acting, request_id=request.headers.get("x-request-id") or uuid.uuid4().hex)
+        # The caller's own role, under row-level security as for processCreate: an editor
+        # writes only their municipality's rows and registers only its own file source.
+        call = Call(viewer, request_id=request.headers.get("x-request-id") or uuid.uuid4().hex)
         with tempfile.TemporaryDirectory(prefix="reusegraph-import-") as directory:
             path = Path(directory) / name
             with path.open("wb") as out:

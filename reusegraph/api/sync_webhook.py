@@ -68,6 +68,8 @@ class SourceSyncWebhook:
                     "upserted": run.upserted,
                     "deleted": run.deleted,
                     "skipped": len(run.skipped),
+                    "dropped": len(run.dropped),
+                    "registered": run.registered,
                     "error": run.error,
                 },
                 status_code=status,

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from reusegraph.federation.backoff import Backoff, retrying
 from reusegraph.federation.breaker import Breaker
@@ -37,6 +38,7 @@ from reusegraph.store.enums import SourceKind
 from reusegraph.store.errors import DatabaseUnavailable
 from reusegraph.store.mirror_records import MirrorRecord, Tombstone
 from reusegraph.store.source_writes import parse_schedule
+from reusegraph.store.sync_owners import BroughtOwners, bring_owners
 from reusegraph.store.sync_writes import PageOutcome
 
 if TYPE_CHECKING:
@@ -64,13 +66,37 @@ class RunResult:
     upserted: int = 0
     deleted: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    """(source id, why) of records that break a rule of the model."""
+    dropped: list[tuple[str, str]] = field(default_factory=list)
+    """(source id, why) of records whose municipality this source cannot bring."""
+    not_ours: int = 0
+    """Records of municipalities another source owns (a shared listing): theirs."""
+    registered: list[str] = field(default_factory=list)
+    """``<code> <name>`` of the municipalities this run registered and now owns."""
     error: str | None = None
 
-    def add(self, outcome: PageOutcome) -> None:
+    def add(self, outcome: PageOutcome, brought: BroughtOwners) -> None:
         self.pages += 1
         self.upserted += outcome.upserted
         self.deleted += outcome.deleted
         self.skipped.extend(outcome.skipped)
+        self.dropped.extend(outcome.dropped)
+        self.not_ours += outcome.foreign - len(outcome.dropped)
+        self.registered.extend(brought.registered)
+
+    def counts(self) -> str:
+        """Every record of the run in one category, as the CLI prints it."""
+        parts = [
+            f"{self.upserted} upserted",
+            f"{self.deleted} deleted",
+            f"{len(self.skipped)} skipped",
+            f"{len(self.dropped)} dropped",
+        ]
+        if self.not_ours:
+            parts.append(f"{self.not_ours} of other sources' municipalities")
+        if self.registered:
+            parts.append(f"registered {', '.join(self.registered)}")
+        return ", ".join(parts)
 
 
 Progress = Callable[[RunResult], None]
@@ -174,7 +200,7 @@ class SyncEngine:
             log.warning("sync of %s failed: %s", source.code, message)
             result.outcome, result.error = "failed", message
             return result
-        problems = _summary(result.skipped)
+        problems = _summary(result.skipped, result.dropped)
         await sync_state.mark_succeeded(self.db, source.code, problems=problems)
         result.outcome, result.error = ("partial", problems) if problems else ("ok", None)
         return result
@@ -309,9 +335,7 @@ class SyncEngine:
     ) -> None:
         """The last page, and what the listing no longer has, in one transaction."""
         async with self.db.session(None) as session:
-            outcome = await sync_writes.apply_page(
-                session, source.code, owners, records, [], synced_at=datetime.now(UTC)
-            )
+            outcome, brought = await _apply(session, source.code, owners, records, [])
             if await sync_writes.seen_since(session, source.code, scan.started) == 0:
                 held = await sync_writes.count_records(session, source.code)
                 if held:
@@ -321,7 +345,7 @@ class SyncEngine:
                     )
             outcome.deleted += await sync_writes.delete_unseen(session, source.code, scan.started)
             await sync_state.save_page(session, source.code, None, outcome)
-        self._progress(result, outcome)
+        self._progress(result, outcome, brought)
         await self._keep_statistics(outcome.upserted)
 
     async def _write(
@@ -336,12 +360,10 @@ class SyncEngine:
         count: bool = True,
     ) -> None:
         async with self.db.session(None) as session:
-            outcome = await sync_writes.apply_page(
-                session, source.code, owners, records, tombstones, synced_at=datetime.now(UTC)
-            )
+            outcome, brought = await _apply(session, source.code, owners, records, tombstones)
             await sync_state.save_page(session, source.code, cursor, outcome)
         if count:
-            self._progress(result, outcome)
+            self._progress(result, outcome, brought)
         await self._keep_statistics(outcome.upserted)
 
     async def _keep_statistics(self, written: int) -> None:
@@ -365,15 +387,40 @@ class SyncEngine:
         finally:
             self._analyzing = False
 
-    def _progress(self, result: RunResult, outcome: PageOutcome) -> None:
-        result.add(outcome)
+    def _progress(self, result: RunResult, outcome: PageOutcome, brought: BroughtOwners) -> None:
+        result.add(outcome, brought)
         if self.on_progress is not None:
             self.on_progress(result)
 
 
-def _summary(skipped: list[tuple[str, str]]) -> str | None:
-    if not skipped:
-        return None
-    shown = "; ".join(f"{source_id or '(no id)'}: {why}" for source_id, why in skipped[:5])
-    more = f" (and {len(skipped) - 5} more)" if len(skipped) > 5 else ""
-    return f"{len(skipped)} records skipped: {shown}{more}"
+async def _apply(
+    session: AsyncSession,
+    code: str,
+    owners: list[str],
+    records: Sequence[MirrorRecord],
+    tombstones: Sequence[Tombstone],
+) -> tuple[PageOutcome, BroughtOwners]:
+    """A page, after registering the owners it brings (``owners`` grows in place)."""
+    brought = await bring_owners(session, code, owners, (r.municipality for r in records))
+    outcome = await sync_writes.apply_page(
+        session,
+        code,
+        owners,
+        records,
+        tombstones,
+        synced_at=datetime.now(UTC),
+        why_not_ours=brought.why_not_ours,
+    )
+    return outcome, brought
+
+
+def _summary(skipped: list[tuple[str, str]], dropped: list[tuple[str, str]]) -> str | None:
+    """What the run could not store, by category: ``skipped`` (a rule of the model) and
+    ``dropped`` (a municipality this source cannot bring), five examples each."""
+    parts = []
+    for label, items in (("skipped", skipped), ("dropped", dropped)):
+        if items:
+            shown = "; ".join(f"{source_id or '(no id)'}: {why}" for source_id, why in items[:5])
+            more = f" (and {len(items) - 5} more)" if len(items) > 5 else ""
+            parts.append(f"{len(items)} records {label}: {shown}{more}")
+    return " | ".join(parts) or None

@@ -134,7 +134,9 @@ async def register_source(session: AsyncSession, call: Call, spec: SourceSpec) -
     Its sync state stays, except that a new endpoint starts from the beginning: a cursor
     means something only to the remote that handed it out.
     """
-    require_admin(call)
+    own_file_source = _own_file_source(call, spec)
+    if not own_file_source:
+        require_admin(call)
     found = problems(spec)
     if found:
         raise WriteRejected(*found)
@@ -155,6 +157,8 @@ async def register_source(session: AsyncSession, call: Call, spec: SourceSpec) -
         .mappings()
         .first()
     )
+    if before is not None and own_file_source:
+        await _refuse_others_source(session, call, spec.code)
     if before is None:
         await session.execute(insert(S).values(**values, record_count=0))
     else:
@@ -184,6 +188,32 @@ async def register_source(session: AsyncSession, call: Call, spec: SourceSpec) -
         _public(after),
     )
     return spec.code
+
+
+def _own_file_source(call: Call, spec: SourceSpec) -> bool:
+    """An editor registers the file source of their own municipality alone (an import)."""
+    viewer = call.viewer
+    return (
+        Role.EDITOR in viewer.roles
+        and spec.kind == SourceKind.FILE
+        and viewer.municipality is not None
+        and set(spec.owners) == {viewer.municipality}
+    )
+
+
+async def _refuse_others_source(session: AsyncSession, call: Call, code: str) -> None:
+    owners = set(
+        (
+            await session.execute(
+                select(source_owner.c.municipality_code).where(source_owner.c.source_code == code)
+            )
+        ).scalars()
+    )
+    if owners != {call.viewer.municipality}:
+        raise WriteForbidden(
+            f"Source {code!r} is not {call.viewer.municipality}'s alone; changing it needs"
+            " the admin role."
+        )
 
 
 async def _refuse_owned_elsewhere(session: AsyncSession, spec: SourceSpec) -> None:

@@ -147,21 +147,23 @@ async def save_page(
             cursor=cursor,
             last_run_upserts=S.c.last_run_upserts + outcome.upserted,
             last_run_deletes=S.c.last_run_deletes + outcome.deleted,
-            last_run_skipped=S.c.last_run_skipped + len(outcome.skipped),
+            last_run_skipped=S.c.last_run_skipped + len(outcome.skipped) + len(outcome.dropped),
         )
     )
-    if outcome.upserted or outcome.deleted or outcome.skipped:
+    if outcome.upserted or outcome.deleted or outcome.skipped or outcome.dropped:
         after = {
             "upserted": outcome.upserted,
             "deleted": outcome.deleted,
             "older_kept": outcome.older,
             "skipped": [{"sourceId": s, "why": why} for s, why in outcome.skipped[:20]],
+            "dropped": [{"sourceId": s, "why": why} for s, why in outcome.dropped[:20]],
         }
         await audit.record(session, Call(SYSTEM), "sourceSync", "Source", code, None, after)
 
 
 async def mark_succeeded(db: Database, code: str, *, problems: str | None) -> None:
-    """The run reached the remote's present; ``problems`` lists records that were skipped."""
+    """The run reached the remote's present; ``problems`` lists records that were skipped
+    or dropped."""
     async with db.session(None) as session:
         await session.execute(
             update(S)

@@ -7,7 +7,7 @@ an older version of a record never overwrites a newer one (``updated_at`` decide
 duplicates, out-of-order pages and re-sent pages all converge to the remote's data.
 """
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -99,6 +99,8 @@ class PageOutcome:
     """(source id, why) of records that cannot be stored."""
     foreign: int = 0
     """Records of municipalities this source does not own (a shared listing): not ours."""
+    dropped: list[tuple[str, str]] = field(default_factory=list)
+    """(source id, why) of the records not ours, when the caller said why (``why_not_ours``)."""
 
 
 _PAGE_SETTINGS = text("SELECT set_config('jit', 'off', true)")
@@ -122,7 +124,10 @@ async def apply_page(
     tombstones: Sequence[Tombstone],
     *,
     synced_at: datetime,
+    why_not_ours: Mapping[str, str] | None = None,
 ) -> PageOutcome:
+    """``why_not_ours``: municipality code -> why its records are not this source's
+    (``sync_owners.bring_owners``); those records are reported in ``dropped``."""
     await session.execute(_PAGE_SETTINGS)
     outcome = PageOutcome()
     newest = _newest(records)
@@ -141,6 +146,8 @@ async def apply_page(
             # Not ours; if it was (it moved to another municipality), our copy goes.
             outcome.foreign += 1
             gone[record.source_id] = Tombstone(record.source_id)
+            if why_not_ours and record.municipality in why_not_ours:
+                outcome.dropped.append((record.source_id, why_not_ours[record.municipality]))
             continue
         values = complete(record)
         reason = check(record, values)

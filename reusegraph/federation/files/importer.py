@@ -50,6 +50,9 @@ class ImportOptions:
     municipality: str | None = None
     format: FileFormat | None = None
     page_size: int = PAGE_SIZE
+    as_caller: bool = False
+    """Write as the call's viewer, under row-level security as ``processCreate`` does
+    (``POST /import``); otherwise as the system (the CLI, run by the operator)."""
 
 
 class _Undo(Exception):
@@ -89,7 +92,8 @@ async def run_import(
         atomic=options.atomic,
         complete=options.complete,
     )
-    async with db.session(None) as session:
+    writer_role = call.viewer if options.as_caller else None
+    async with db.session(writer_role) as session:
         directory = await file_imports.directory(session)
     checker = RowChecker(
         directory,
@@ -116,7 +120,7 @@ async def run_import(
     done = 0
     if options.atomic or options.dry_run:
         try:
-            async with db.session(None) as session:
+            async with db.session(writer_role) as session:
                 for page in pages:
                     await writer.page(session, page)
                     done += len(page)
@@ -128,11 +132,11 @@ async def run_import(
             pass
     else:
         for page in pages:
-            async with db.session(None) as session:
+            async with db.session(writer_role) as session:
                 await writer.page(session, page)
             done += len(page)
             progress("writing", done, survey.good)
-        async with db.session(None) as session:
+        async with db.session(writer_role) as session:
             await writer.finish(session)
     report.written = not options.dry_run
     return report

@@ -27,6 +27,8 @@ class MappingReport:
     fields: dict[str, Counter[Outcome]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    dropped: list[tuple[str | None, str]] = field(default_factory=list)
+    """(source id, why) of the records that cannot be stored: not imported."""
 
     def count(self, source_field: str, outcome: Outcome) -> None:
         self.fields.setdefault(source_field, Counter())[outcome] += 1
@@ -39,6 +41,9 @@ class MappingReport:
         self.records += 1
         self.storable += record.storable
         self.problems.extend(record.problems)
+        if not record.storable:
+            why = "; ".join(f"{p.field} {p.value!r}: {p.message}" for p in record.problems)
+            self.dropped.append((record.source_id, why or "required fields are missing"))
 
     def counts(self, source_field: str) -> dict[str, int]:
         found = self.fields.get(source_field, Counter())
@@ -46,10 +51,14 @@ class MappingReport:
 
     def summary(self) -> str:
         """Readable by a municipal IT person: one line per field, then every problem."""
-        lines = [f"{self.records} processes read, {self.storable} can be stored"]
+        lines = [
+            f"{self.records} processes read, {self.storable} can be stored,"
+            f" {len(self.dropped)} dropped"
+        ]
         for name in sorted(self.fields):
             parts = ", ".join(f"{n} {o}" for o, n in self.counts(name).items())
             lines.append(f"  {name}: {parts}")
+        lines.extend(f"dropped: process {i or '(no id)'}: {why}" for i, why in self.dropped)
         lines.extend(f"note: {text}" for text in self.notes)
         lines.extend(
             f"process {p.source_id}: {p.field} = {p.value!r}: {p.message}" for p in self.problems
