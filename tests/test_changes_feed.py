@@ -189,7 +189,7 @@ async def test_a_transaction_still_running_holds_the_feed_back(t: Tenants) -> No
     _, _, cursor = await drain(t, None)
     slow, fast = b.process(A, title="slow"), b.process(A, title="fast")
     async with t.db.engine.connect() as held:
-        await held.execute(text("SELECT set_config('reusegraph.system', 'on', true)"))
+        await held.execute(text("SET LOCAL ROLE reusegraph_system"))
         await held.execute(insert(Process).values(**slow))
         await b.insert_rows(t.db, process=[fast])
         waiting = await feed(t, None, since=cursor)

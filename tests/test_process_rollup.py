@@ -66,7 +66,7 @@ SELECT id, {COPIED}, codes, it_systems, technologies, realised_hours, measured_r
   reused_by, builds_on_public
 FROM process_rollup
 """
-SYSTEM = "SELECT set_config('reusegraph.system', 'on', true)"
+SYSTEM = "SET LOCAL ROLE reusegraph_system"
 PUBLIC = "(p.visibility = 'PUBLIC' OR p.type = 'GLOBAL_PARENT')"
 BENEFIT_ROLLUPS = {
     f"""

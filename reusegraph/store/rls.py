@@ -4,6 +4,11 @@ Every request's transaction switches to the ``reusegraph_api`` role (which canno
 RLS, even when the server connects as the tables' owner or a superuser) and records who
 is asking. ``set_config(..., true)`` is ``SET LOCAL``: it ends with the transaction, so
 nothing leaks to the next user of a pooled connection.
+
+The system (sync, imports, demo load, CLI) is not a setting but a role,
+``reusegraph_system``: the policies let a transaction through when its role is a member
+of it (migration 0016), and ``reusegraph_api`` is not, so no setting a request's
+statements could make turns a request into the system.
 """
 
 from typing import Any
@@ -13,6 +18,7 @@ from sqlalchemy import TextClause, text
 from reusegraph.auth.principal import Principal, Role
 
 API_ROLE = "reusegraph_api"
+SYSTEM_ROLE = "reusegraph_system"
 
 _SETTINGS = text(
     "SELECT set_config('statement_timeout', :timeout, true),"
@@ -20,7 +26,6 @@ _SETTINGS = text(
     " set_config('reusegraph.member_of', :member_of, true),"
     " set_config('reusegraph.editor_of', :editor_of, true),"
     " set_config('reusegraph.subject', :subject, true),"
-    " set_config('reusegraph.system', :system, true),"
     " set_config('reusegraph.admin', :admin, true)"
 )
 _READ_ONLY = text(_SETTINGS.text + ", set_config('transaction_read_only', 'on', true)")
@@ -40,11 +45,10 @@ def transaction_settings(
         subject = viewer.subject
     params = {
         "timeout": str(timeout_ms),
-        "role": API_ROLE,
+        "role": SYSTEM_ROLE if viewer is None else API_ROLE,
         "member_of": member_of,
         "editor_of": editor_of,
         "subject": subject,
-        "system": "on" if viewer is None else "",
         "admin": "on" if viewer is not None and Role.ADMIN in viewer.roles else "",
     }
     return (_READ_ONLY if read_only else _SETTINGS), params

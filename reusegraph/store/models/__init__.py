@@ -4,6 +4,7 @@ from reusegraph.store.models.access import (
     BrowserSession,
     MutationReceipt,
     RateBudget,
+    TrustedDocument,
     TrustedIssuer,
 )
 from reusegraph.store.models.agreements import (
@@ -61,6 +62,7 @@ __all__ = [
     "ReuseLink",
     "Source",
     "Technology",
+    "TrustedDocument",
     "TrustedIssuer",
     "Vendor",
     "agreement_party",

@@ -63,3 +63,16 @@ class RateBudget(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     admitted: Mapped[bool] = mapped_column(Boolean)
     """Whether the last request was admitted (what the charging statement answers)."""
+
+
+class TrustedDocument(Base):
+    """An operation an admin registered for the trusted-documents mode (``api/trusted.py``)."""
+
+    __tablename__ = "trusted_document"
+    __table_args__ = (CheckConstraint("sha256_hash ~ '^[0-9a-f]{64}$'", name="hash_format"),)
+
+    sha256_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """SHA-256 of the document's exact text, in hex: what clients send as ``documentId``."""
+    name: Mapped[str | None] = mapped_column(String(255))
+    document: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
