@@ -62,9 +62,9 @@ async def browser_context(allowed: Iterable[str]) -> AsyncIterator[tuple[Browser
             await context.route("**/*", guard)
             context.on(
                 "console",
-                lambda message: seen.console_errors.append(message.text)
-                if message.type == "error"
-                else None,
+                lambda message: (
+                    seen.console_errors.append(message.text) if message.type == "error" else None
+                ),
             )
             yield context, seen
         finally:
