@@ -404,9 +404,7 @@ async def test_a_token_within_the_lifetime_is_accepted(
 # --- browser pages -------------------------------------------------------------------------
 
 
-async def test_graphiql_has_a_content_security_policy_naming_what_it_loads(
-    http: httpx.AsyncClient,
-) -> None:
+async def test_graphiql_loads_only_from_this_server(http: httpx.AsyncClient) -> None:
     response = await http.get("/graphql", headers={"Accept": "text/html"})
     assert response.status_code == 200
     assert response.headers["x-frame-options"] == "DENY"
@@ -418,13 +416,11 @@ async def test_graphiql_has_a_content_security_policy_naming_what_it_loads(
     assert policy["default-src"] == "'none'"
     assert policy["frame-ancestors"] == "'none'"
     assert policy["connect-src"] == "'self'"
-    scripts = policy["script-src"].split()
-    assert "https://unpkg.com/graphiql@3.8.3/graphiql.min.js" in scripts
-    assert "https://unpkg.com/react@18.2.0/umd/react.production.min.js" in scripts
-    assert not any(s in ("https:", "*", "'unsafe-inline'", "'unsafe-eval'") for s in scripts)
-    assert sum(s.startswith("'sha256-") for s in scripts) == 1  # the page's own script
-    for url in scripts[:3]:
-        assert url in response.text
+    assert policy["script-src"] == "'self'"
+    assert policy["style-src"] == "'self'"
+    assert "https://" not in response.text
+    for path in re.findall(r'(?:src|href)="(/static/[^"]+)"', response.text):
+        assert (await http.get(path)).status_code == 200, path
 
 
 async def test_every_html_page_gets_frame_and_content_policies() -> None:
@@ -563,7 +559,6 @@ async def test_production_graphiql_is_given_the_published_schema(
     assert response.status_code == 200
     assert '"__schema"' in response.text
     assert '"processes"' in response.text
-    assert "const schema = undefined" not in response.text
 
 
 def test_graphiql_is_off_by_default_in_production() -> None:

@@ -7,9 +7,9 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
+from reusegraph.api.analytics import page_routes
 from reusegraph.api.compiled import CompiledPath
 from reusegraph.api.deadline import RequestDeadline
 from reusegraph.api.exports import ProcessExport
@@ -100,12 +100,9 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
                 await compiled.close()
             await db.dispose()
 
-    async def home(_: object) -> RedirectResponse:
-        return RedirectResponse("/graphql")
-
     app = Starlette(
         routes=[
-            Route("/", home),
+            *page_routes(),
             Route(
                 "/graphql",
                 RequestDeadline(graphql, settings.request_timeout_ms / 1000),

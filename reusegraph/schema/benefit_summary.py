@@ -13,6 +13,7 @@ from reusegraph.schema.catalog import Technology
 from reusegraph.schema.context import Info
 from reusegraph.schema.core.scalars import Month
 from reusegraph.schema.enums import BenefitKind, Country, Domain
+from reusegraph.schema.money_conversion import ConvertedMoney, Currency, converted
 from reusegraph.schema.municipalities import Municipality
 from reusegraph.store.benefit_summary import BenefitGroup as StoreGroup
 from reusegraph.store.benefit_summary import MonthTotals, Totals, month_range
@@ -102,6 +103,14 @@ class BenefitMonth:
     fte: float = strawberry.field(description="hoursSaved as full-time staff over this month.")
     money: list[Money] = strawberry.field(description="One entry per currency; never converted.")
     record_count: int
+
+    @strawberry.field(
+        description="`money` converted to `to` with this month's reference rate, one entry"
+        " per original currency (the ECB's daily rates averaged over the month, shipped as"
+        " data; rateSource names them)."
+    )
+    def money_in(self, to: Currency) -> list[ConvertedMoney]:
+        return converted(self.money, self.month, to)
 
     @classmethod
     def from_store(cls, point: MonthTotals) -> "BenefitMonth":

@@ -7,6 +7,7 @@ issues the same number of statements for 5 parents as for 500.
 import uuid
 from asyncio import Future
 from collections.abc import Awaitable, Callable, Hashable, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.engine import Row
@@ -23,6 +24,7 @@ from reusegraph.store import (
     process_documents,
     processes,
     reuse,
+    reuse_dividend,
     scoring,
     shared_problems,
     sources,
@@ -123,6 +125,9 @@ class Loaders:
         )
         self.pending_reuse_by_process: DataLoader[uuid.UUID, list[Row[Any]]] = _many(
             bind_viewer(reuse.pending_by_derived)
+        )
+        self.hours_avoided_by_link: DataLoader[uuid.UUID, Decimal | None] = _one(
+            bind_viewer(reuse_dividend.hours_avoided_by_link)
         )
         self.lineage_by_process: DataLoader[uuid.UUID, list[Row[Any]]] = _many(
             bind_viewer(reuse.lineage)

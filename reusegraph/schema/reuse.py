@@ -1,5 +1,6 @@
 """Reuse links and lineage trees."""
 
+import uuid
 from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
@@ -38,6 +39,15 @@ class ReuseLink:
     reused_on: date | None
     origin: ProcessRef
     derived: ProcessRef
+
+    @strawberry.field(
+        description="Development hours the reuser did not spend: the origin's"
+        " developmentHours minus the derived process's. Null when either is unknown (never 0"
+        " for unknown); negative when the reuse took longer than the original."
+    )
+    async def development_hours_avoided(self, info: Info) -> float | None:
+        avoided = await info.context.loaders.hours_avoided_by_link.load(uuid.UUID(self.id))
+        return None if avoided is None else float(avoided)
 
     @classmethod
     async def many(

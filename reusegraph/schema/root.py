@@ -29,6 +29,7 @@ from reusegraph.schema.municipalities import Municipality
 from reusegraph.schema.network import ReuseNetworkQueries
 from reusegraph.schema.node import Node
 from reusegraph.schema.processes import Process
+from reusegraph.schema.reuse_dividend import ReuseDividendQueries
 from reusegraph.schema.shared_problems import SharedProblemQueries
 from reusegraph.schema.similarity import SimilarityQueries
 from reusegraph.schema.sources import Source
@@ -57,6 +58,7 @@ class Query(
     SimilarityQueries,
     CandidateQueries,
     ReuseNetworkQueries,
+    ReuseDividendQueries,
     ChangeQueries,
     AuditQueries,
 ):

@@ -1,0 +1,156 @@
+"""GraphiQL and the analyst page in a real browser (Debian's Chromium) with no internet route.
+
+The server runs the demo data on loopback with a real OpenID Provider for the login;
+every request to another origin is refused and recorded, and the tests assert there were
+none (the provider's origin is allowed only where a test logs in through it). Each page's
+screenshot is kept (``tests/support/browser.screenshot_path``).
+"""
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Page, expect
+
+from reusegraph.api.analytics import analytics_queries
+from reusegraph.api.app import create_app
+from reusegraph.store.engine import Database
+from tests.conftest import url_of
+from tests.support.browser import browser_context, needs_chromium, screenshot_path
+from tests.support.http import free_port, serving
+from tests.support.oidc import OpenIDProvider
+from tests.test_oidc_interop import settings_for
+
+pytestmark = needs_chromium
+
+APP_PORT = free_port()
+MEMBER = "alice"
+TRONDHEIM = "NO-5001"
+TIMEOUT_MS = 60_000
+
+
+@dataclass(frozen=True)
+class Site:
+    base: str
+    provider: OpenIDProvider
+
+
+@pytest.fixture(scope="module")
+def provider() -> Iterator[OpenIDProvider]:
+    with OpenIDProvider(
+        users={MEMBER: {"municipality": TRONDHEIM, "roles": ["member"]}},
+        redirect_uris=[f"http://127.0.0.1:{APP_PORT}/auth/callback/op"],
+    ) as op:
+        yield op
+
+
+@pytest.fixture(scope="module")
+async def site(demo_db: Database, provider: OpenIDProvider) -> AsyncIterator[Site]:
+    async with serving(create_app(settings_for(provider), url_of(demo_db)), APP_PORT) as base:
+        yield Site(base, provider)
+
+
+async def api_data(site: Site, name: str, variables: dict[str, Any], token: str | None) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with httpx.AsyncClient(base_url=site.base, timeout=60) as client:
+        response = await client.post(
+            "/graphql",
+            json={"query": analytics_queries()[name], "variables": variables},
+            headers=headers,
+        )
+    body = response.json()
+    assert "errors" not in body, body
+    return body["data"]
+
+
+async def pick(page: Page, *, group_by: str, start: str, end: str, codes: list[str]) -> None:
+    await page.select_option("#groupBy", group_by)
+    await page.fill("#from", start)
+    await page.fill("#to", end)
+    await page.select_option("#municipalities", codes)
+    await page.click("#pickers button[type=submit]")
+    await expect(page.locator("body[data-ready=true]")).to_have_count(1, timeout=TIMEOUT_MS)
+
+
+async def open_analytics(page: Page, base: str) -> None:
+    await page.goto(base + "/analytics")
+    await expect(page.locator("body[data-ready=true]")).to_have_count(1, timeout=TIMEOUT_MS)
+
+
+def realised_cell(page: Page, group: str) -> Any:
+    return page.locator("#benefits .table tr", has_text=group).locator("td").nth(1)
+
+
+async def test_graphiql_renders_the_examples_and_runs_the_first_offline(site: Site) -> None:
+    async with browser_context([site.base]) as (context, seen):
+        page = await context.new_page()
+        await page.goto(site.base + "/graphql")
+        await expect(page.locator(".graphiql-container")).to_be_visible(timeout=TIMEOUT_MS)
+        tabs = page.locator(".graphiql-tab")
+        await expect(tabs.first).to_contain_text("WhoReusedSkanderborgsInvoiceRobot")
+        assert await tabs.count() > 10
+        await expect(page.locator("#login a", has_text="Log in (op)")).to_be_visible()
+        await expect(page.locator("#login a[href='/analytics']")).to_be_visible()
+        await page.locator(".graphiql-execute-button").click()
+        result = page.locator(".graphiql-response")
+        await expect(result).to_contain_text('"data"', timeout=TIMEOUT_MS)
+        # CodeMirror draws only the lines in view: read the whole result from the editor.
+        text = await page.evaluate(
+            "document.querySelector('.graphiql-response .CodeMirror').CodeMirror.getValue()"
+        )
+        assert "Syddjurs Kommune" in text
+        assert "Randers Kommune" in text
+        await page.screenshot(path=screenshot_path("graphiql"))
+    assert seen.refused == []
+    assert seen.console_errors == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="unfinished (issue 14): the page's queries exceed the cost limit (benefitSummary"
+    " with monthly moneyIn is estimated at 2.7M points, limit 50 000), so no chart draws",
+)
+async def test_the_analyst_page_draws_every_plot_from_the_api_offline(site: Site) -> None:
+    async with browser_context([site.base]) as (context, seen):
+        page = await context.new_page()
+        await open_analytics(page, site.base)
+        for plot in ("benefits", "dividend", "network", "most_reused", "vendors"):
+            section = page.locator(f"#{plot}")
+            await expect(section.locator(".chart svg")).to_have_count(1)
+            assert int(await section.get_attribute("data-rows") or 0) > 0, plot
+            await expect(section.locator("a.show-query")).to_have_attribute(
+                "href", re.compile(r"^/graphql#query=")
+            )
+            await expect(section.locator("a.download-csv")).to_have_attribute(
+                "href", re.compile(r"^blob:")
+            )
+        await page.screenshot(path=screenshot_path("analytics"), full_page=True)
+
+        network = page.locator("#network .table")
+        await expect(network).to_contain_text("Skanderborg Kommune")
+        await network.locator("tr.edge", has_text=re.compile("^Skanderborg.*Syddjurs")).click()
+        await expect(page.locator("#edge-detail")).to_contain_text("lægeerklæringer")
+        await expect(
+            network.locator("tr.edge", has_text=re.compile("^Syddjurs.*Randers"))
+        ).to_have_count(1)
+
+        await pick(page, group_by="MUNICIPALITY", start="2022-01", end="2022-12", codes=[TRONDHEIM])
+        variables = {
+            "groupBy": ["MUNICIPALITY"],
+            "from": "2022-01",
+            "to": "2022-12",
+            "municipalities": [TRONDHEIM],
+            "currency": "EUR",
+        }
+        expected = (await api_data(site, "benefits", variables, None))["benefitSummary"][0]
+        assert expected["realised"]["hoursSaved"] > 10_000  # "over 10 000 hours" in 2022
+        shown = f"{expected['realised']['hoursSaved']:,.1f}".rstrip("0").rstrip(".")
+        await expect(realised_cell(page, "Trondheim")).to_have_text(shown)
+        await expect(page.locator("#benefits .rate-source")).to_contain_text(
+            "European Central Bank"
+        )
+    assert seen.refused == []
+    assert seen.console_errors == []
