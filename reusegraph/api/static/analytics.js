@@ -12,6 +12,7 @@
     MIXED: "#777777",
   };
   const charts = {};
+  const BENEFIT_CHUNK = 10;
 
   async function run(name, variables) {
     const response = await fetch("/graphql", {
@@ -94,7 +95,18 @@
 
   async function benefits(p) {
     const variables = { groupBy: [p.groupBy], from: p.from, to: p.to, municipalities: p.municipalities, currency: p.currency };
-    const groups = (await run("benefits", variables)).benefitSummary;
+    // Per municipality, a group's monthly series is priced by the cost limit for every
+    // municipality the filter admits, so the page asks for ten municipalities at a time.
+    let groups;
+    if (p.groupBy === "MUNICIPALITY") {
+      const codes = p.municipalities || Array.from($("municipalities").options).map((o) => o.value);
+      const chunks = [];
+      for (let i = 0; i < codes.length; i += BENEFIT_CHUNK) chunks.push(codes.slice(i, i + BENEFIT_CHUNK));
+      const answers = await Promise.all(chunks.map((chunk) => run("benefits", { ...variables, municipalities: chunk })));
+      groups = answers.flatMap((a) => a.benefitSummary);
+    } else {
+      groups = (await run("benefits", variables)).benefitSummary;
+    }
     const months = groups.length ? groups[0].realised.series.map((m) => m.month) : [];
     const series = [];
     for (const g of groups) {
