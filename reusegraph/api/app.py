@@ -29,6 +29,11 @@ from reusegraph.compiler.freshness import Freshness
 from reusegraph.compiler.runner import CompiledReads
 from reusegraph.federation.scheduler import SyncScheduler
 from reusegraph.federation.sync import SyncEngine
+from reusegraph.observability.exposition import MetricsEndpoint
+from reusegraph.observability.metrics import PoolGauges, RequestMetrics, observe_statement
+from reusegraph.observability.request_log import RequestLog
+from reusegraph.observability.requests import RequestObserver, Sink
+from reusegraph.observability.statements import watch_statements
 from reusegraph.schema import Schema, build_schema
 from reusegraph.schema.core.inputs import answer_empty_lists_for_first_zero
 from reusegraph.schema.limits.budget import Limits
@@ -78,6 +83,12 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         on_issuers_changed=issuers.invalidate,
         compiled=compiled,
     )
+    watch_statements(db.engine.sync_engine, [observe_statement])
+    pools = PoolGauges(db.engine.pool, compiled.reads if compiled is not None else None)
+    request_log = RequestLog(
+        slow_ms=settings.slow_request_ms, with_variables=settings.log_variables
+    )
+    observed: list[Sink] = [request_log, RequestMetrics(pools)]
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -105,9 +116,12 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             *page_routes(),
             Route(
                 "/graphql",
-                RequestDeadline(graphql, settings.request_timeout_ms / 1000),
+                RequestObserver(
+                    RequestDeadline(graphql, settings.request_timeout_ms / 1000), observed
+                ),
                 methods=["GET", "POST"],
             ),
+            Route("/metrics", MetricsEndpoint(db, pools, settings.metrics_token), methods=["GET"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route(

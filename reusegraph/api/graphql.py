@@ -30,6 +30,7 @@ from reusegraph.api.trusted import NotTrusted, TrustedDocuments
 from reusegraph.auth.authenticator import Authenticator, challenge
 from reusegraph.auth.errors import AuthError, InvalidToken
 from reusegraph.auth.principal import Principal
+from reusegraph.observability.requests import note_operation
 from reusegraph.schema.context import Context
 from reusegraph.schema.core.errors import format_error
 from reusegraph.schema.limits.budget import refusal_status
@@ -111,6 +112,7 @@ class GraphQLEndpoint:
             variables = params.get("variables")
             operation_name = params.get("operationName")
             prepared = self.operations.prepare(query, operation_name, QUERIES_ONLY if get else None)
+            note_operation(prepared.name, prepared.type.value, viewer, variables)
             errors = prepared.variable_errors(
                 self.schema._schema, variables, production=self.production
             )

@@ -80,6 +80,14 @@ class Settings:
     """REUSEGRAPH_DEV_MODE: trust the local issuer of `reusegraph dev-token`; never production."""
     sync_check_seconds: int = 60
     """REUSEGRAPH_SYNC_CHECK_SECONDS: how often to sync the sources due by schedule (0: off)."""
+    slow_request_ms: int = 1000
+    """REUSEGRAPH_SLOW_REQUEST_MS: requests slower than this log their SQL statement count."""
+    log_variables: bool = False
+    """REUSEGRAPH_LOG_VARIABLES: put a request's variable values in its log line (debugging)."""
+    metrics_token: str | None = None
+    """REUSEGRAPH_METRICS_TOKEN: if set, `/metrics` needs `Authorization: Bearer <it>`."""
+    shutdown_grace_seconds: int = 20
+    """REUSEGRAPH_SHUTDOWN_GRACE_SECONDS: on SIGTERM, longest wait for requests in flight."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> "Settings":

@@ -1,0 +1,1 @@
+"""What an operator watches: request log lines, Prometheus metrics, traces."""
