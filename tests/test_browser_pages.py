@@ -130,7 +130,9 @@ async def test_the_analyst_page_draws_every_plot_from_the_api_offline(site: Site
 
         network = page.locator("#network .table")
         await expect(network).to_contain_text("Skanderborg Kommune")
-        await network.locator("tr.edge", has_text=re.compile(r"^\s*Skanderborg[\s\S]*Syddjurs")).click()
+        await network.locator(
+            "tr.edge", has_text=re.compile(r"^\s*Skanderborg[\s\S]*Syddjurs")
+        ).click()
         await expect(page.locator("#edge-detail")).to_contain_text("lægeerklæringer")
         await expect(
             network.locator("tr.edge", has_text=re.compile(r"^\s*Syddjurs[\s\S]*Randers"))

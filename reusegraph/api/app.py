@@ -121,7 +121,11 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
                 ),
                 methods=["GET", "POST"],
             ),
-            Route("/metrics", MetricsEndpoint(db, pools, settings.metrics_token), methods=["GET"]),
+            Route(
+                "/metrics",
+                MetricsEndpoint(db, pools, settings.metrics_token).scrape,
+                methods=["GET"],
+            ),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route(

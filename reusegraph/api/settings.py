@@ -86,8 +86,6 @@ class Settings:
     """REUSEGRAPH_LOG_VARIABLES: put a request's variable values in its log line (debugging)."""
     metrics_token: str | None = None
     """REUSEGRAPH_METRICS_TOKEN: if set, `/metrics` needs `Authorization: Bearer <it>`."""
-    shutdown_grace_seconds: int = 20
-    """REUSEGRAPH_SHUTDOWN_GRACE_SECONDS: on SIGTERM, longest wait for requests in flight."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> "Settings":

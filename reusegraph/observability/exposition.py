@@ -36,7 +36,7 @@ class MetricsEndpoint:
         self.pools = pools
         self.token = token
 
-    async def __call__(self, request: Request) -> Response:
+    async def scrape(self, request: Request) -> Response:
         if self.token is not None and not self._authorised(request):
             return JSONResponse(
                 {"error": "GET /metrics needs Authorization: Bearer <REUSEGRAPH_METRICS_TOKEN>"},
