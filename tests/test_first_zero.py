@@ -39,7 +39,9 @@ async def test_the_store_answers_nothing_for_first_zero(
         page = await network.graph_links(reader, viewer, None, network.Period(), first=0)
         assert (page.links, page.more) == ([], True)
         around = await network.graph_links(reader, viewer, ["DK-0746"], network.Period(), first=0)
-        assert around.links == [] and around.more and around.touching
+        assert around.links == []
+        assert around.more
+        assert around.touching
         feed = await changes.changes(reader, viewer, since=changes.START, first=0)
         assert (feed.upserts, feed.tombstones, feed.has_more) == ([], [], True)
 
@@ -50,7 +52,8 @@ async def test_the_smallest_and_largest_first_agree_on_the_best(demo_db: Databas
     async with demo_db.read(viewer) as reader:
         one = await network.leaderboard(reader, viewer, network.Period(), first=1)
         most = await network.leaderboard(reader, viewer, network.Period(), first=MAX_FIRST)
-        assert len(one) == 1 and 1 < len(most) <= MAX_FIRST
+        assert len(one) == 1
+        assert 1 < len(most) <= MAX_FIRST
         assert one[0].row.id == most[0].row.id
         counts = [leader.municipality_count for leader in most]
         assert counts == sorted(counts, reverse=True)
@@ -59,7 +62,8 @@ async def test_the_smallest_and_largest_first_agree_on_the_best(demo_db: Databas
         assert probe is not None
         best = await similarity.similar_to(reader, viewer, probe, first=1)
         found = await similarity.similar_to(reader, viewer, probe, first=MAX_FIRST)
-        assert len(best) == 1 and 1 < len(found) <= MAX_FIRST
+        assert len(best) == 1
+        assert 1 < len(found) <= MAX_FIRST
         assert best[0].row.id == found[0].row.id
 
 
@@ -111,7 +115,8 @@ async def test_first_zero_answers_empty_lists_of_the_right_shape(
     assert (feed["upserts"], feed["tombstones"], feed["hasMore"]) == ([], [], True)
     assert feed["cursor"] == data["start"]["cursor"]  # nothing handed out: ask again from here
     processes = data["processes"]
-    assert processes["nodes"] == [] and processes["edges"] == []
+    assert processes["nodes"] == []
+    assert processes["edges"] == []
     assert processes["totalCount"] == data["all"]["totalCount"] > 0
     assert processes["pageInfo"] == {
         "hasNextPage": True,
