@@ -120,7 +120,8 @@ async def changes(
     has_more = len(entries) > first
     entries = entries[:first]
     if not entries:
-        return FeedPage([], [], since, False)
+        # With ``first`` 0 nothing is handed out, but what is there still is: has_more.
+        return FeedPage([], [], since, has_more)
     live = {e.process_id for e in entries if not e.deleted}
     found = await _processes(reader, viewer, list(live))
     upserts: list[FeedProcess] = []

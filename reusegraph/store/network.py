@@ -99,7 +99,12 @@ async def leaderboard(
     reaches the ``first``-th highest are counted (an index range). When the ``first``-th
     count found reaches that bound, no other process can; otherwise the range widens to
     that count once, and with too few reused processes every link counts.
+
+    ``first`` of 0 (or less) answers ``[]`` at once: the bound is the ``first``-th row,
+    which does not exist then (``OFFSET -1`` is an error in PostgreSQL).
     """
+    if first <= 0:
+        return []
     bonus = _member_bonus(viewer)
     highest = (
         select(R.c.reused_by)

@@ -189,11 +189,18 @@ def _jaccard(shared: Any, size: Any, other: int) -> ColumnElement[float]:
 async def similar_to(
     reader: Reader, viewer: Principal, probe: Probe, *, first: int
 ) -> list[Similar]:
-    """Best first; ties by id. One statement, or two when the text route can matter."""
+    """Best first; ties by id. One statement, or two when the text route can matter.
+
+    ``first`` of 0 (or less) answers ``[]`` without a statement: the check whether the
+    text route can matter looks at the ``first``-th best, which does not exist then.
+    """
+    if first <= 0:
+        return []
     strong = _routes_in(probe, text=False)
     if strong is not None:
         found = await _ranked(reader, viewer, probe, strong, first=first)
-        if not probe.terms or (len(found) == first and found[-1].score >= TEXT_ONLY_BELOW):
+        full = bool(found) and len(found) == first
+        if not probe.terms or (full and found[-1].score >= TEXT_ONLY_BELOW):
             return found
     every = _routes_in(probe, text=True)
     return [] if every is None else await _ranked(reader, viewer, probe, every, first=first)

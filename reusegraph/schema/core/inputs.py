@@ -328,7 +328,9 @@ def answer_empty_lists_for_first_zero(schema: GraphQLSchema) -> None:
     """``first: 0`` on a field that answers a plain list: ``[]``, without running it.
 
     Connections handle 0 themselves (their ``totalCount`` still counts); this makes the
-    list fields (leaderboards, similar processes, candidates) answer the same way.
+    list fields (leaderboards, similar processes, candidates) answer the same way without
+    a statement. It is a shortcut, not a guard: the store functions answer ``[]`` for 0
+    on their own (``tests/test_first_zero.py`` runs them without it).
     """
     for named in schema.type_map.values():
         if not isinstance(named, GraphQLObjectType) or named.name.startswith("__"):
