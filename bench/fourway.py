@@ -190,15 +190,20 @@ def markdown(results: dict[str, Any]) -> str:
         f"{results['load_before']} / {results['load_after']} (2 cores, shared).",
         "",
         "| shape | variant | path header | req/s | server ms/req | PG ms/req | total ms/req "
-        "| x floor | x PostGraphile | load1 |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| total per round | x floor | x PostGraphile | load1 |",
+        "|---|---|---|---:|---:|---:|---:|---|---:|---:|---:|",
     ]
     for shape, row in results["table"].items():
         for variant, v in row.items():
             path = results["paths"][shape].get(variant) or "-"
+            rounds = ", ".join(
+                f"{r['server_cpu_ms'] + r['pg_cpu_ms']:.2f}"
+                for r in results["runs"]
+                if r["shape"] == shape and r["variant"] == variant
+            )
             lines.append(
                 f"| {shape} | {variant} | {path} | {v['rps']:.0f} | {v['server']:.2f} "
-                f"| {v['pg']:.2f} | {v['total']:.2f} | {v['x_floor']:.1f} "
+                f"| {v['pg']:.2f} | {v['total']:.2f} | {rounds} | {v['x_floor']:.1f} "
                 f"| {v['x_postgraphile']:.1f} | {v['load1']:.1f} |"
             )
     lines += ["", "Row counts per list depth (checked equal before measuring):", ""]
@@ -213,7 +218,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--report", type=Path, help="only re-render this run's Markdown page")
     options = parser.parse_args()
+    if options.report:
+        done = orjson.loads(options.report.read_bytes())
+        options.report.with_suffix(".md").write_text(markdown(done))
+        return
     load_before = os.getloadavg()
     wrk = ensure_wrk(say)
     ensure_postgraphile()
