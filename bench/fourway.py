@@ -76,6 +76,16 @@ def list_depths(value: Any, depth: int = 0, counts: dict[int, int] | None = None
     return [counts[d] for d in sorted(counts)]
 
 
+def titles(value: Any) -> list[str]:
+    """Every ``title`` in document order: which rows, not only how many."""
+    if isinstance(value, list):
+        return [t for item in value for t in titles(item)]
+    if isinstance(value, dict):
+        own = [value["title"]] if isinstance(value.get("title"), str) else []
+        return own + [t for k, item in value.items() if k != "title" for t in titles(item)]
+    return []
+
+
 def backend_ticks(postmaster: int, database: str) -> dict[int, int]:
     """CPU ticks of each live backend connected to ``database`` (its cmdline names it)."""
     ticks: dict[int, int] = {}
@@ -133,6 +143,7 @@ def check(
     """Each variant's row counts and (for reusegraph) the path header it answered with."""
     counts: dict[str, list[int]] = {}
     paths: dict[str, str | None] = {}
+    seen: dict[str, list[str]] = {}
     for name, url in urls.items():
         answer = httpx.post(
             url,
@@ -145,7 +156,12 @@ def check(
         if payload.get("errors"):
             raise RuntimeError(f"{name} answered errors: {payload['errors']}")
         counts[name] = list_depths(payload["data"])
+        seen[name] = titles(payload["data"])
         paths[name] = answer.headers.get("x-reusegraph-path")
+    if len({tuple(sorted(t)) for t in seen.values()}) != 1:
+        raise SystemExit(f"the variants answer different rows: {seen}")
+    in_order = len({tuple(t) for t in seen.values()}) == 1
+    paths["titles"] = "same, same order" if in_order else "same, other order"
     return counts, paths
 
 
@@ -209,7 +225,8 @@ def markdown(results: dict[str, Any]) -> str:
     lines += ["", "Row counts per list depth (checked equal before measuring):", ""]
     for shape, counts in results["counts"].items():
         lines.append(f"- {shape}: {counts}")
-    lines += ["", f"Every run's numbers: `{results['stem']}.json`.", ""]
+    lines += ["", *results.get("notes", []), "", f"Every run's numbers: `{results['stem']}.json`."]
+    lines.append("")
     return "\n".join(lines)
 
 
@@ -219,6 +236,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--report", type=Path, help="only re-render this run's Markdown page")
+    parser.add_argument("--check-only", action="store_true", help="compare answers, no wrk")
     options = parser.parse_args()
     if options.report:
         done = orjson.loads(options.report.read_bytes())
@@ -270,6 +288,8 @@ def main() -> None:
             say(f"{shape}: rows {counts[shape]}; paths {paths[shape]}")
             if len({tuple(c) for c in counts[shape].values()}) != 1:
                 raise SystemExit(f"{shape}: the variants' row counts differ")
+            if options.check_only:
+                continue
             for variant in VARIANTS:
                 run_wrk(
                     wrk,
@@ -279,7 +299,7 @@ def main() -> None:
                     connections=4,
                 )
         runs: list[Run] = []
-        for round_no in range(1, options.rounds + 1):
+        for round_no in range(1, 0 if options.check_only else options.rounds + 1):
             order = VARIANTS if round_no % 2 else tuple(reversed(VARIANTS))
             for shape in GRAPHQL:
                 for variant in order:
@@ -301,6 +321,8 @@ def main() -> None:
         for server in servers.values():
             stop(server)
         pg.stop()
+    if options.check_only:
+        return
     date = datetime.now(UTC).strftime("%Y-%m-%d")
     stem = f"{date}-fourway"
     results = {
