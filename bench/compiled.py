@@ -5,8 +5,8 @@
 Starts the embedded PostgreSQL (or uses ``DATABASE_URL``), a demo database in it, and
 two reusegraph servers on it, one with ``REUSEGRAPH_COMPILED_READS=false``; checks both
 answer each shape alike, then alternates wrk runs (concurrency 4) and reports server +
-PostgreSQL CPU per request. PostGraphile v5 and the floor are not in this run yet (see
-``bench/README.md``).
+PostgreSQL CPU per request. ``bench.fourway`` runs the same shapes with PostGraphile v5
+and a floor beside these two.
 """
 
 import argparse

@@ -61,6 +61,12 @@ def cpu_seconds(root: int) -> float:
     return ticks / TICKS_PER_SECOND
 
 
+def own_ticks(pid: int) -> int | None:
+    """One process's own user + system + reaped children's ticks; None once it exited."""
+    fields = _stat_fields(pid)
+    return None if fields is None else sum(int(value) for value in fields[11:15])
+
+
 def machine_cpu_seconds() -> float:
     """All CPU time the machine spent (every core, every tenant), from /proc/stat."""
     first = (PROC / "stat").read_text().splitlines()[0].split()
