@@ -319,3 +319,14 @@ async def test_a_compiled_query_over_the_cost_limit_is_refused(demo_db: Database
     async with running_api(url_of(demo_db), max_cost=100) as client:
         error = await client.error("{ processes(first: 200) { nodes { title } } }")
         assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+
+
+async def test_the_first_anonymous_request_finds_a_warm_connection(demo_db: Database) -> None:
+    """Start-up connects and runs the GraphiQL examples as the anonymous viewer, so the
+    first anonymous request sends no settings: one round trip, on a planned statement."""
+    async with running_api(url_of(demo_db)) as client:
+        reads = client.app.state.compiled.reads
+        before = reads.round_trips
+        response = await client.http.post("/graphql", json={"query": CORPUS[0]})
+        assert response.headers["x-reusegraph-path"] == "compiled"
+        assert reads.round_trips - before == 1
