@@ -1,6 +1,7 @@
 """The field specification of the compiled path: each GraphQL field's SQL.
 
-Plain fields are the store's columns; rules that both read paths apply are rendered
+A process's own columns come from their one declaration (``store.process_fields``);
+other plain fields are the store's columns; rules that both read paths apply are rendered
 from the store's own expressions (``store.visibility.sees_internals``), not rewritten.
 """
 
@@ -11,7 +12,7 @@ from reusegraph.compiler.selection import Scope, read
 from reusegraph.compiler.sql import iso_datetime
 from reusegraph.store.enums import ASSESSMENT_FIELDS
 from reusegraph.store.models import Process
-from reusegraph.store.processes import INTERNAL_COLUMNS
+from reusegraph.store.process_fields import PROCESS_FIELDS, Kind, ProcessField, camel
 from reusegraph.store.visibility import sees_internals
 
 _MARK = "t_"
@@ -20,78 +21,25 @@ _OWN = str(
 ).replace(f"{_MARK}.", "{t}.")
 
 
-def _internal(column: str) -> str:
-    return f"CASE WHEN {_OWN} THEN {{t}}.{column} END"
-
-
 def _columns(names: dict[str, str]) -> dict[str, Spec]:
     return {field: f"{{t}}.{column}" for field, column in names.items()}
 
 
-_PROCESS_TEXT = {
-    name: name
-    for name in [
-        "title",
-        "summary",
-        "description",
-        "department",
-        "domains",
-        "kle",
-        "form",
-        "kla",
-        "version",
-        "phase",
-        "status",
-        "visibility",
-        "type",
-    ]
-}
-_PROCESS_COLUMNS = {
-    **_PROCESS_TEXT,
-    "processChallenges": "process_challenges",
-    "solutionRequests": "solution_requests",
-    "automationDescription": "automation_description",
-    "technicalImplementationNotes": "technical_implementation_notes",
-    "organizationalImplementationNotes": "organizational_implementation_notes",
-    "statusText": "status_text",
-    "ratingComment": "rating_comment",
-    "timeSpendComment": "time_spend_comment",
-    "searchWords": "search_words",
-    "kCodes": "k_codes",
-    "klId": "kl_id",
-    "sepMep": "sep_mep",
-    "legalClause": "legal_clause",
-    "legalClauseLastVerified": "legal_clause_last_verified",
-    "runPeriod": "run_period",
-    "runsPerYear": "runs_per_year",
-    "employeesDoingProcess": "employees_doing_process",
-    "automationPercentage": "automation_percentage",
-    "targetsCitizens": "targets_citizens",
-    "targetsCompanies": "targets_companies",
-    "putIntoOperation": "put_into_operation",
-    "decommissioned": "decommissioned",
-    "codeRepositoryUrl": "code_repository_url",
-    "sourceId": "source_id",
-    "sourceUrl": "source_url",
-    "extras": "extras",
-}
-_INTERNAL_FIELDS = {
-    "internalNotes": "internal_notes",
-    "caseReference": "esdh_reference",
-    "reporter": "reporter",
-    "owner": "owner",
-    "coEditors": "co_editors",
-}
-assert set(_INTERNAL_FIELDS.values()) == set(INTERNAL_COLUMNS)
+def _column_sql(field: ProcessField) -> str:
+    """A declared column (``store.process_fields``) as the executor writes it."""
+    value = "{t}." + field.column
+    if field.kind is Kind.NUMBER:
+        value += "::float8"
+    elif field.kind is Kind.DATETIME:
+        value = iso_datetime(value)
+    return f"CASE WHEN {_OWN} THEN {value} END" if field.owner_only else value
+
+
+_PROCESS_COLUMNS: dict[str, Spec] = {camel(f.field): _column_sql(f) for f in PROCESS_FIELDS}
 
 _EXPECTED_HOURS = (
     "round({t}.runs_per_year * {t}.minutes_per_run * {t}.automation_percentage / 6000.0, 2)::float8"
 )
-
-
-def _camel(column: str) -> str:
-    head, *rest = column.split("_")
-    return head + "".join(part.title() for part in rest)
 
 
 _MUNICIPALITY = nested(
@@ -182,14 +130,8 @@ def _total_hours(scope: Scope, nodes: list[FieldNode], t: str) -> str:
 register(
     "Process",
     {
-        **_columns(_PROCESS_COLUMNS),
-        **{field: _internal(column) for field, column in _INTERNAL_FIELDS.items()},
+        **_PROCESS_COLUMNS,
         "id": "'Process:' || {t}.id",
-        "minutesPerRun": "{t}.minutes_per_run::float8",
-        "developmentHours": "{t}.development_hours::float8",
-        "syncedAt": iso_datetime("{t}.synced_at"),
-        "createdAt": iso_datetime("{t}.created_at"),
-        "updatedAt": iso_datetime("{t}.updated_at"),
         "expectedHoursPerYear": _EXPECTED_HOURS,
         "assessment": inline("Assessment"),
         "contact": inline("Contact"),
@@ -215,7 +157,7 @@ register(
 )
 register(
     "Assessment",
-    {**{_camel(level): "{t}." + level for level in ASSESSMENT_FIELDS}, "rating": "{t}.rating"},
+    {**{camel(level): "{t}." + level for level in ASSESSMENT_FIELDS}, "rating": "{t}.rating"},
 )
 register(
     "Contact",

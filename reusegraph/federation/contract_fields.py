@@ -1,6 +1,7 @@
 """The source contract's process fields: GraphQL name, our column, and how to read the value.
 
-One table serves the query the client sends, the parsing of the answer and the contract
+The process's own columns come from their declaration (``store.process_fields``); one
+table serves the query the client sends, the parsing of the answer and the contract
 document, so the three cannot drift apart.
 """
 
@@ -8,6 +9,9 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from reusegraph.store.enums import ASSESSMENT_FIELDS
+from reusegraph.store.process_fields import FEED_FIELDS, Kind, camel
 
 
 class FieldTypeError(ValueError):
@@ -90,67 +94,40 @@ TEXT, INT, NUMBER, BOOL, DATE, DATETIME, MONTH, TEXTS, OBJECT = (
     _object,
 )
 
+_READERS: dict[Kind, Reader] = {
+    Kind.TEXT: TEXT,
+    Kind.TEXTS: TEXTS,
+    Kind.INT: INT,
+    Kind.NUMBER: NUMBER,
+    Kind.BOOL: BOOL,
+    Kind.DATE: DATE,
+    Kind.DATETIME: DATETIME,
+    Kind.JSON: OBJECT,
+    Kind.DOMAINS: TEXTS,
+    Kind.PHASE: TEXT,
+    Kind.STATUS: TEXT,
+    Kind.VISIBILITY: TEXT,
+    Kind.PROCESS_TYPE: TEXT,
+    Kind.RUN_PERIOD: TEXT,
+}
+REQUIRED = frozenset({"municipality_code", "title", "phase", "visibility", "updated_at"})
+"""What a remote must send for a record to be taken; the rest may be missing or null."""
+_GROUPED: dict[str, tuple[str, Reader]] = {
+    **{camel(level): (level, TEXT) for level in ASSESSMENT_FIELDS},
+    "rating": ("rating", INT),
+    "contactName": ("contact_name", TEXT),
+    "contactEmail": ("contact_email", TEXT),
+    "otherContactEmail": ("other_contact_email", TEXT),
+}
+"""Feed fields that ``Process`` groups (assessment, contact)."""
+
 # GraphQL field -> (process column, reader, required)
 PROCESS_FIELDS: dict[str, tuple[str, Reader, bool]] = {
     "municipality": ("municipality_code", TEXT, True),
-    "title": ("title", TEXT, True),
-    "summary": ("summary", TEXT, False),
-    "description": ("description", TEXT, False),
-    "processChallenges": ("process_challenges", TEXT, False),
-    "solutionRequests": ("solution_requests", TEXT, False),
-    "automationDescription": ("automation_description", TEXT, False),
-    "technicalImplementationNotes": ("technical_implementation_notes", TEXT, False),
-    "organizationalImplementationNotes": ("organizational_implementation_notes", TEXT, False),
-    "statusText": ("status_text", TEXT, False),
-    "ratingComment": ("rating_comment", TEXT, False),
-    "timeSpendComment": ("time_spend_comment", TEXT, False),
-    "searchWords": ("search_words", TEXT, False),
-    "department": ("department", TEXT, False),
-    "domains": ("domains", TEXTS, False),
-    "kle": ("kle", TEXT, False),
-    "form": ("form", TEXT, False),
-    "kla": ("kla", TEXT, False),
-    "kCodes": ("k_codes", TEXTS, False),
-    "klId": ("kl_id", TEXT, False),
-    "sepMep": ("sep_mep", BOOL, False),
-    "legalClause": ("legal_clause", TEXT, False),
-    "legalClauseLastVerified": ("legal_clause_last_verified", DATE, False),
-    "phase": ("phase", TEXT, True),
-    "status": ("status", TEXT, False),
-    "visibility": ("visibility", TEXT, True),
-    "type": ("type", TEXT, False),
-    "runPeriod": ("run_period", TEXT, False),
-    "runsPerYear": ("runs_per_year", INT, False),
-    "minutesPerRun": ("minutes_per_run", NUMBER, False),
-    "employeesDoingProcess": ("employees_doing_process", INT, False),
-    "automationPercentage": ("automation_percentage", INT, False),
-    "developmentHours": ("development_hours", NUMBER, False),
-    "targetsCitizens": ("targets_citizens", BOOL, False),
-    "targetsCompanies": ("targets_companies", BOOL, False),
-    "levelOfProfessionalAssessment": ("level_of_professional_assessment", TEXT, False),
-    "levelOfChange": ("level_of_change", TEXT, False),
-    "levelOfStructuredInformation": ("level_of_structured_information", TEXT, False),
-    "levelOfUniformity": ("level_of_uniformity", TEXT, False),
-    "levelOfDigitalInformation": ("level_of_digital_information", TEXT, False),
-    "levelOfQuality": ("level_of_quality", TEXT, False),
-    "levelOfSpeed": ("level_of_speed", TEXT, False),
-    "levelOfRoutineWorkReduction": ("level_of_routine_work_reduction", TEXT, False),
-    "evaluatedLevelOfRoi": ("evaluated_level_of_roi", TEXT, False),
-    "rating": ("rating", INT, False),
-    "putIntoOperation": ("put_into_operation", DATE, False),
-    "decommissioned": ("decommissioned", DATE, False),
-    "codeRepositoryUrl": ("code_repository_url", TEXT, False),
-    "contactName": ("contact_name", TEXT, False),
-    "contactEmail": ("contact_email", TEXT, False),
-    "otherContactEmail": ("other_contact_email", TEXT, False),
-    "internalNotes": ("internal_notes", TEXT, False),
-    "esdhReference": ("esdh_reference", TEXT, False),
-    "reporter": ("reporter", TEXT, False),
-    "owner": ("owner", TEXT, False),
-    "coEditors": ("co_editors", TEXTS, False),
-    "extras": ("extras", OBJECT, False),
-    "createdAt": ("created_at", DATETIME, False),
-    "updatedAt": ("updated_at", DATETIME, True),
+    **{
+        camel(f.feed_field): (f.column, _READERS[f.kind], f.column in REQUIRED) for f in FEED_FIELDS
+    },
+    **{name: (column, read, False) for name, (column, read) in _GROUPED.items()},
 }
 
 NESTED_SELECTIONS = {

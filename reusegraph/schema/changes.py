@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 import strawberry
-from strawberry.scalars import JSON
 
 from reusegraph.schema.context import Info
 from reusegraph.schema.core.errors import BadUserInput
@@ -20,17 +19,11 @@ from reusegraph.schema.core.scalars import Month
 from reusegraph.schema.enums import (
     BenefitKind,
     Country,
-    Domain,
     Level,
-    Phase,
-    ProcessType,
     ReuseKind,
-    RunPeriod,
-    Status,
-    Visibility,
 )
 from reusegraph.schema.filters import check_municipality_code
-from reusegraph.schema.processes import RECORD_FIELDS
+from reusegraph.schema.process_columns import FeedColumns, feed_values
 from reusegraph.store import changes as store
 from reusegraph.store.enums import ASSESSMENT_FIELDS
 
@@ -104,44 +97,12 @@ class FeedLink:
 
 
 @strawberry.type(description="A process as the source holds it now: replaces the mirror's copy.")
-class FeedProcess:
+class FeedProcess(FeedColumns):  # type: ignore[misc]
+    """Its columns as they are come from ``store.process_fields`` (``FeedColumns``)."""
+
     id: strawberry.ID = strawberry.field(description="Stable id in this registry (source id).")
     municipality: str
     url: str | None = strawberry.field(description="Where a person can see the record, if known.")
-    title: str
-    summary: str | None
-    description: str | None
-    process_challenges: str | None
-    solution_requests: str | None
-    automation_description: str | None
-    technical_implementation_notes: str | None
-    organizational_implementation_notes: str | None
-    status_text: str | None
-    rating_comment: str | None
-    time_spend_comment: str | None
-    search_words: str | None
-    department: str | None
-    domains: list[Domain]
-    kle: str | None
-    form: str | None
-    kla: str | None
-    k_codes: list[str]
-    kl_id: str | None
-    sep_mep: bool
-    legal_clause: str | None
-    legal_clause_last_verified: date | None
-    phase: Phase
-    status: Status | None
-    visibility: Visibility
-    type: ProcessType
-    run_period: RunPeriod | None
-    runs_per_year: int | None
-    minutes_per_run: float | None
-    employees_doing_process: int | None
-    automation_percentage: int | None
-    development_hours: float | None
-    targets_citizens: bool | None
-    targets_companies: bool | None
     level_of_professional_assessment: Level
     level_of_change: Level
     level_of_structured_information: Level
@@ -152,20 +113,9 @@ class FeedProcess:
     level_of_routine_work_reduction: Level
     evaluated_level_of_roi: Level
     rating: int | None
-    put_into_operation: date | None
-    decommissioned: date | None
-    code_repository_url: str | None
     contact_name: str | None
     contact_email: str | None
     other_contact_email: str | None
-    internal_notes: str | None = strawberry.field(description="Only for the owner's members.")
-    esdh_reference: str | None = strawberry.field(description="Only for the owner's members.")
-    reporter: str | None = strawberry.field(description="Only for the owner's members.")
-    owner: str | None = strawberry.field(description="Only for the owner's members.")
-    co_editors: list[str] | None = strawberry.field(description="Only for the owner's members.")
-    extras: JSON
-    created_at: datetime
-    updated_at: datetime
     vendor: FeedVendor | None
     it_systems: list[FeedCode]
     technologies: list[FeedCode]
@@ -184,9 +134,8 @@ class FeedProcess:
             id=strawberry.ID(str(r["id"])),
             municipality=r["municipality_code"],
             url=r["source_url"],
-            **{name: r[name] for name in _PLAIN},
-            minutes_per_run=_float(r["minutes_per_run"]),
-            development_hours=_float(r["development_hours"]),
+            **feed_values(r),
+            **{name: r[name] for name in _GROUPED},
             vendor=FeedVendor(
                 name=vendor.name, country=vendor.country, org_number=vendor.org_number
             )
@@ -286,12 +235,11 @@ def _benefit(row: Any) -> FeedBenefit:
     )
 
 
-_PLAIN = (
-    *RECORD_FIELDS,
+_GROUPED = (
     *ASSESSMENT_FIELDS,
     "rating",
     "contact_name",
     "contact_email",
     "other_contact_email",
-    "esdh_reference",
 )
+"""Columns that ``Process`` groups (assessment, contact) and the feed keeps flat."""

@@ -2,12 +2,10 @@
 
 import uuid
 from collections.abc import Awaitable, Iterable
-from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import strawberry
 from sqlalchemy.engine import Row
-from strawberry.scalars import JSON
 
 from reusegraph.schema.catalog import ItSystem, Technology
 from reusegraph.schema.context import Info
@@ -15,16 +13,11 @@ from reusegraph.schema.core.ids import global_id
 from reusegraph.schema.core.scalars import Month
 from reusegraph.schema.enums import (
     BenefitKind,
-    Domain,
     Level,
-    Phase,
-    ProcessType,
-    RunPeriod,
-    Status,
-    Visibility,
 )
 from reusegraph.schema.municipalities import Municipality
 from reusegraph.schema.node import Node
+from reusegraph.schema.process_columns import ProcessColumns, column_values
 from reusegraph.schema.process_documents import ProcessAttachment, ProcessLink
 from reusegraph.schema.provenance import note_source
 from reusegraph.schema.scoring import MODEL, ProcessScore, ScoreWeights, store_weights
@@ -77,60 +70,11 @@ class Contact:
 
 
 @strawberry.federation.type(keys=["id"], description="An automation process of one municipality.")
-class Process(Node):
-    title: str
-    summary: str | None
-    description: str | None
-    process_challenges: str | None
-    solution_requests: str | None
-    automation_description: str | None
-    technical_implementation_notes: str | None
-    organizational_implementation_notes: str | None
-    status_text: str | None
-    rating_comment: str | None
-    time_spend_comment: str | None
-    search_words: str | None
-    department: str | None
-    domains: list[Domain]
-    kle: str | None = strawberry.field(description="KLE code NN.NN.NN (Danish task taxonomy).")
-    form: str | None = strawberry.field(description="FORM code (Danish reference model).")
-    kla: str | None = strawberry.field(description="Number in KL's Arbejdsgangsbank.")
-    k_codes: list[str] = strawberry.field(description="Norwegian K-koder (archive keys).")
-    kl_id: str | None
-    sep_mep: bool
-    legal_clause: str | None
-    legal_clause_last_verified: date | None
-    phase: Phase
-    status: Status | None
-    visibility: Visibility
-    type: ProcessType
-    run_period: RunPeriod | None
-    runs_per_year: int | None
-    minutes_per_run: float | None
-    employees_doing_process: int | None
-    automation_percentage: int | None
-    development_hours: float | None
-    targets_citizens: bool | None
-    targets_companies: bool | None
+class Process(ProcessColumns, Node):  # type: ignore[misc]
+    """Its columns as they are come from ``store.process_fields`` (``ProcessColumns``)."""
+
     assessment: Assessment
-    put_into_operation: date | None
-    decommissioned: date | None
-    code_repository_url: str | None
     contact: Contact
-    internal_notes: str | None = strawberry.field(description="Only for the owning municipality.")
-    case_reference: str | None = strawberry.field(
-        description="Case number in the owner's ESDH; only for the owning municipality."
-    )
-    reporter: str | None = strawberry.field(description="Only for the owning municipality.")
-    owner: str | None = strawberry.field(description="Only for the owning municipality.")
-    co_editors: list[str] | None = strawberry.field(description="Only for the owning municipality.")
-    source_id: str | None = strawberry.field(description="The record's id in its source.")
-    source_url: str | None
-    synced_at: datetime | None
-    extras: JSON = strawberry.field(description="Source fields with no place in this model.")
-    created_at: datetime
-    updated_at: datetime
-    version: int = strawberry.field(description="Increments on every change; send it with updates.")
     expected_hours_per_year: float | None = strawberry.field(
         description="runsPerYear x minutesPerRun x automationPercentage / 60 / 100 (an estimate)."
     )
@@ -283,9 +227,7 @@ class Process(Node):
         note_source(r["source_code"])
         return cls(
             id=strawberry.ID(global_id("Process", r["id"])),
-            **{name: r[name] for name in _PLAIN},
-            minutes_per_run=_float(r["minutes_per_run"]),
-            development_hours=_float(r["development_hours"]),
+            **column_values(r),
             assessment=Assessment(
                 **{name: r[name] for name in ASSESSMENT_FIELDS}, rating=r["rating"]
             ),
@@ -294,7 +236,6 @@ class Process(Node):
                 email=r["contact_email"],
                 other_contact_email=r["other_contact_email"],
             ),
-            case_reference=r["esdh_reference"],
             expected_hours_per_year=expected_hours_per_year(
                 r["runs_per_year"], r["minutes_per_run"], r["automation_percentage"]
             ),
@@ -355,55 +296,3 @@ class Process(Node):
         from reusegraph.schema.core.ids import parse_uuid_id
 
         return await cls.load(info, parse_uuid_id(str(id), "Process"))
-
-
-def _float(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
-RECORD_FIELDS = (
-    "title",
-    "summary",
-    "description",
-    "process_challenges",
-    "solution_requests",
-    "automation_description",
-    "technical_implementation_notes",
-    "organizational_implementation_notes",
-    "status_text",
-    "rating_comment",
-    "time_spend_comment",
-    "search_words",
-    "department",
-    "domains",
-    "kle",
-    "form",
-    "kla",
-    "k_codes",
-    "kl_id",
-    "sep_mep",
-    "legal_clause",
-    "legal_clause_last_verified",
-    "phase",
-    "status",
-    "visibility",
-    "type",
-    "run_period",
-    "runs_per_year",
-    "employees_doing_process",
-    "automation_percentage",
-    "targets_citizens",
-    "targets_companies",
-    "put_into_operation",
-    "decommissioned",
-    "code_repository_url",
-    "internal_notes",
-    "reporter",
-    "owner",
-    "co_editors",
-    "extras",
-    "created_at",
-    "updated_at",
-)
-"""Columns that a Process and a feed record (``schema/changes.py``) both take as they are."""
-_PLAIN = (*RECORD_FIELDS, "source_id", "source_url", "synced_at", "version")

@@ -40,6 +40,7 @@ from reusegraph.store.models import (
     process_umbrella,
 )
 from reusegraph.store.pagination import Page, fetch_page
+from reusegraph.store.process_fields import PROCESS_FIELDS
 from reusegraph.store.scoring import ScoreWeights
 from reusegraph.store.umbrellas import UMBRELLA_TYPES
 from reusegraph.store.visibility import readable_processes, sees_internals
@@ -47,7 +48,7 @@ from reusegraph.store.visibility import readable_processes, sees_internals
 P = Process.__table__
 M = Municipality.__table__
 
-INTERNAL_COLUMNS = ("internal_notes", "esdh_reference", "reporter", "owner", "co_editors")
+INTERNAL_COLUMNS = tuple(f.column for f in PROCESS_FIELDS if f.owner_only)
 EXPECTED_HOURS = (
     cast(P.c.runs_per_year, Float)
     * cast(P.c.minutes_per_run, Float)
