@@ -234,7 +234,7 @@ register(
         "documents": listed(
             "AgreementDocument",
             "FROM agreement_document {a} WHERE {a}.agreement_id = {t}.id",
-            "{a}.title",
+            "{a}.title, {a}.id",
         ),
     },
 )
@@ -272,7 +272,7 @@ register(
         "presentations": listed(
             "Presentation",
             "FROM meeting_presentation {a} WHERE {a}.meeting_id = {t}.id",
-            "{a}.title",
+            "{a}.title, {a}.id",
         ),
     },
 )

@@ -140,7 +140,10 @@ def _listing(
                 raise ValueError("cursor value is not a text")
             return value, uuid.UUID(key)
 
-        value = scope.params.add(lambda args: cursor(args)[0], sort_type)
+        if sort_type == "date":  # as text: asyncpg would send date.min (UNDATED) as -infinity
+            value = scope.params.add(lambda args: cursor(args)[0].isoformat(), "text") + "::date"
+        else:
+            value = scope.params.add(lambda args: cursor(args)[0], sort_type)
         key = scope.params.add(lambda args: cursor(args)[1], "uuid")
         page.append(f"({sort}, {name}.id) {'<' if descending else '>'} ({value}, {key})")
     page_where = " WHERE " + " AND ".join(f"({c})" for c in page) if page else ""

@@ -198,7 +198,7 @@ async def parties_by_agreement(
 async def documents_by_agreement(
     reader: Reader, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Row[Any]]]:
-    statement = select(D).where(D.c.agreement_id.in_(ids)).order_by(D.c.title)
+    statement = select(D).where(D.c.agreement_id.in_(ids)).order_by(D.c.title, D.c.id)
     grouped: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
     for row in (await reader.execute(statement)).all():
         grouped[row.agreement_id].append(row)

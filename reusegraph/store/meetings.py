@@ -133,7 +133,7 @@ async def processes_by_meeting(
 async def presentations_by_meeting(
     reader: Reader, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Row[Any]]]:
-    statement = select(PR).where(PR.c.meeting_id.in_(ids)).order_by(PR.c.title)
+    statement = select(PR).where(PR.c.meeting_id.in_(ids)).order_by(PR.c.title, PR.c.id)
     grouped: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
     for row in (await reader.execute(statement)).all():
         grouped[row.meeting_id].append(row)
