@@ -153,6 +153,19 @@ async def test_two_pages_are_the_same_on_both_paths(
     assert not set(map(str, second[root]["nodes"])) & set(map(str, first[root]["nodes"]))
 
 
+async def test_total_count_after_a_cursor_counts_all_processes_on_both_paths(
+    demo_db: Database, compiled: tuple[Compiler, CompiledReads]
+) -> None:
+    """Not only the rest after the cursor (the compiled ``processes`` once counted those)."""
+    shape = "totalCount pageInfo { endCursor } nodes { id }"
+    first, _ = await both(demo_db, compiled, f"{{ processes(first: 3) {{ {shape} }} }}", "member")
+    cursor = first["processes"]["pageInfo"]["endCursor"]
+    query = f'{{ processes(first: 3, after: "{cursor}") {{ {shape} }} }}'
+    second, theirs = await both(demo_db, compiled, query, "member")
+    assert second == theirs
+    assert second["processes"]["totalCount"] == first["processes"]["totalCount"]
+
+
 @pytest.mark.parametrize("root", ROOTS)
 async def test_every_page_is_the_same_on_both_paths_to_the_undated_meetings_at_the_end(
     demo_db: Database, compiled: tuple[Compiler, CompiledReads], root: str

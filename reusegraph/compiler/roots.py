@@ -146,6 +146,7 @@ def processes(scope: Scope, nodes: list[FieldNode]) -> str:
     else:
         sort, sort_type = _ORDERS[order]
     first = scope.params.add(lambda args: checked_first(args[site]["first"]), "int")
+    counted = " WHERE " + " AND ".join(f"({c})" for c in conditions) if conditions else ""
     if now.get("after") is not None:
 
         def cursor(args: Args) -> tuple[Any, uuid.UUID]:
@@ -181,7 +182,7 @@ def processes(scope: Scope, nodes: list[FieldNode]) -> str:
         row_order=f"{sort} {direction}, process.id {direction}",
         cursor=cursor_text,
         node=lambda field_nodes: object_json(scope, "Process", field_nodes, "process"),
-        count=f"(SELECT count(*) FROM process{where})",
+        count=f"(SELECT count(*) FROM process{counted})",  # all that match, not the rest
         first=first,
         after_given=now.get("after") is not None,
     )
