@@ -153,6 +153,36 @@ async def test_two_pages_are_the_same_on_both_paths(
     assert not set(map(str, second[root]["nodes"])) & set(map(str, first[root]["nodes"]))
 
 
+@pytest.mark.parametrize("root", ROOTS)
+async def test_paging_backwards_is_the_same_on_both_paths(
+    demo_db: Database, compiled: tuple[Compiler, CompiledReads], root: str
+) -> None:
+    shape = (
+        "totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }"
+        f" edges {{ cursor node {{ {ROOTS[root]} }} }}"
+    )
+    before, cursors = "", []
+    while True:
+        query = f"{{ {root}(last: 4{before}) {{ {shape} }} }}"
+        page, theirs = await both(demo_db, compiled, query, "editor")
+        assert page == theirs
+        cursors = [edge["cursor"] for edge in page[root]["edges"]] + cursors
+        if not page[root]["pageInfo"]["hasPreviousPage"]:
+            break
+        before = f', before: "{page[root]["pageInfo"]["startCursor"]}"'
+    assert len(cursors) == page[root]["totalCount"]
+    between = f'after: "{cursors[1]}", before: "{cursors[-2]}"'
+    for window in (
+        f"last: 3, {between}",
+        f"first: 3, {between}",
+        f'first: 2, before: "{cursors[4]}"',
+    ):
+        query = f"{{ {root}({window}) {{ {shape} }} }}"
+        page, theirs = await both(demo_db, compiled, query, "editor")
+        assert page == theirs, window
+        assert page[root]["edges"], window
+
+
 async def test_total_count_after_a_cursor_counts_all_processes_on_both_paths(
     demo_db: Database, compiled: tuple[Compiler, CompiledReads]
 ) -> None:
@@ -191,8 +221,8 @@ async def test_a_bad_cursor_gets_the_executors_error(demo_db: Database, root: st
         good = await client.http.post("/graphql", json={"query": f"{{ {root} {{ totalCount }} }}"})
         assert good.headers["x-reusegraph-path"] == "compiled"
         other = "WyJUSVRMRSIsImEiLCIwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDAiXQ"
-        for cursor in ("nonsense", other):
-            query = f'{{ {root}(after: "{cursor}") {{ nodes {{ __typename }} }} }}'
+        for cursor, argument in (("nonsense", "after"), (other, "after"), (other, "before")):
+            query = f'{{ {root}({argument}: "{cursor}") {{ nodes {{ __typename }} }} }}'
             response = await client.http.post("/graphql", json={"query": query})
             assert response.headers["x-reusegraph-path"].startswith("executor")
             error = response.json()["errors"][0]

@@ -3,8 +3,8 @@
 Their filters are the store's (``vendor_filters``, ``agreement_filters``,
 ``meeting_filters``) with parameters bound per request and checked by the executor's own
 checks; codes that must exist are guarded as ``processes`` guards them, so an unknown one
-sends the request to the executor, which names it. ``last``/``before`` go to the
-executor too.
+sends the request to the executor, which names it. Both directions page: ``first``/``after``
+and ``last``/``before``.
 """
 
 import uuid
@@ -21,7 +21,7 @@ from reusegraph.compiler.roots import ROOTS, _connection, _known_arguments
 from reusegraph.compiler.selection import Scope
 from reusegraph.compiler.sql import Args, Source, base64url
 from reusegraph.schema.core.ids import parse_uuid_id
-from reusegraph.schema.core.pagination import checked_first
+from reusegraph.schema.core.pagination import checked_window
 from reusegraph.schema.filters import check_municipality_code, expiry_day
 from reusegraph.store import agreements, meetings, vendors
 from reusegraph.store.agreements import AgreementQuery, agreement_filters
@@ -29,7 +29,7 @@ from reusegraph.store.meetings import MeetingQuery, meeting_filters
 from reusegraph.store.pagination import decode_cursor
 from reusegraph.store.vendors import VendorQuery, vendor_filters
 
-_ARGUMENTS = {"filter", "first", "after"}
+_ARGUMENTS = {"filter", "first", "after", "last", "before"}
 
 
 class _Filter:
@@ -124,30 +124,25 @@ def _listing(
     descending: bool,
     conditions: list[str],
 ) -> str:
-    """A keyset page in the store's order (``fetch_page``) with its cursors."""
+    """A keyset page in the store's order with its cursors, both ways, as ``fetch_page``
+    reads it: ``last`` reads the order reversed, and the connection turns the page round."""
     name = table.name  # type: ignore[attr-defined]
-    first = scope.params.add(lambda args: checked_first(args[site]["first"]), "int")
+    backward = now.get("last") is not None
+
+    def size(args: Args) -> int:
+        given = args[site]
+        window = checked_window(given["first"], given["after"], given["last"], given["before"])
+        return window.last if window.last is not None else int(window.first or 0)
+
+    first = scope.params.add(size, "int")
     where = " WHERE " + " AND ".join(f"({c})" for c in conditions) if conditions else ""
     page = list(conditions)
-    if now.get("after") is not None:
-
-        def cursor(args: Args) -> tuple[Any, uuid.UUID]:
-            value, key = decode_cursor(args[site]["after"], order)
-            if sort_type == "date":
-                if not isinstance(value, date) or isinstance(value, datetime):
-                    raise ValueError("cursor value is not a day")
-            elif not isinstance(value, str):
-                raise ValueError("cursor value is not a text")
-            return value, uuid.UUID(key)
-
-        if sort_type == "date":  # as text: asyncpg would send date.min (UNDATED) as -infinity
-            value = scope.params.add(lambda args: cursor(args)[0].isoformat(), "text") + "::date"
-        else:
-            value = scope.params.add(lambda args: cursor(args)[0], sort_type)
-        key = scope.params.add(lambda args: cursor(args)[1], "uuid")
-        page.append(f"({sort}, {name}.id) {'<' if descending else '>'} ({value}, {key})")
+    for argument, ahead in (("after", descending), ("before", not descending)):
+        if now.get(argument) is not None:
+            value, key = _cursor(scope, site, argument, order, sort_type)
+            page.append(f"({sort}, {name}.id) {'<' if ahead else '>'} ({value}, {key})")
     page_where = " WHERE " + " AND ".join(f"({c})" for c in page) if page else ""
-    direction = "DESC" if descending else "ASC"
+    direction = "DESC" if descending != backward else "ASC"
     if sort_type == "date":
         sort_json = f"'{{\"d\":\"' || to_char({sort}, 'YYYY-MM-DD') || '\"}}'"
     else:
@@ -165,7 +160,29 @@ def _listing(
         count=f"(SELECT count(*) FROM {name}{where})",
         first=first,
         after_given=now.get("after") is not None,
+        backward=backward,
+        before_given=now.get("before") is not None,
     )
+
+
+def _cursor(scope: Scope, site: int, argument: str, order: str, sort_type: str) -> tuple[str, str]:
+    """The sort value and id a cursor carries, as two parameters; one of another order or
+    type is refused, and the executor names it."""
+
+    def cursor(args: Args) -> tuple[Any, uuid.UUID]:
+        value, key = decode_cursor(args[site][argument], order, argument)
+        if sort_type == "date":
+            if not isinstance(value, date) or isinstance(value, datetime):
+                raise ValueError("cursor value is not a day")
+        elif not isinstance(value, str):
+            raise ValueError("cursor value is not a text")
+        return value, uuid.UUID(key)
+
+    if sort_type == "date":  # as text: asyncpg would send date.min (UNDATED) as -infinity
+        value = scope.params.add(lambda args: cursor(args)[0].isoformat(), "text") + "::date"
+    else:
+        value = scope.params.add(lambda args: cursor(args)[0], sort_type)
+    return value, scope.params.add(lambda args: cursor(args)[1], "uuid")
 
 
 def vendors_root(scope: Scope, nodes: list[FieldNode]) -> str:

@@ -201,8 +201,13 @@ def _connection(
     count: str,
     first: str,
     after_given: bool,
+    backward: bool = False,
+    before_given: bool = False,
 ) -> str:
+    """``backward`` (``last``/``before``): ``page`` and ``row_order`` are read reversed, as
+    ``store.pagination.fetch_page`` reads them, and turned round here."""
     columns = ["row_number() OVER (ORDER BY " + row_order + ") AS _n", cursor + " AS _c"]
+    out = "_n DESC" if backward else "_n"
     pairs: list[tuple[str, str]] = []
     within = f"FILTER (WHERE _n <= {first})"
     edge_type = type_name.removesuffix("Connection") + "Edge"
@@ -217,7 +222,7 @@ def _connection(
             pairs.append(
                 (
                     response_key,
-                    f"coalesce(json_agg(_j{len(columns) - 1} ORDER BY _n) {within}, '[]')",
+                    f"coalesce(json_agg(_j{len(columns) - 1} ORDER BY {out}) {within}, '[]')",
                 )
             )
         elif name == "edges":
@@ -234,11 +239,14 @@ def _connection(
             pairs.append(
                 (
                     response_key,
-                    f"coalesce(json_agg({json_object(edge)} ORDER BY _n) {within}, '[]')",
+                    f"coalesce(json_agg({json_object(edge)} ORDER BY {out}) {within}, '[]')",
                 )
             )
         elif name == "pageInfo":
-            pairs.append((response_key, _page_info(scope, field_nodes, within, first, after_given)))
+            more = f"count(*) > {first}"
+            previous, following = (more, before_given) if backward else (after_given, more)
+            info = _page_info(scope, field_nodes, within, following, previous, backward)
+            pairs.append((response_key, info))
         else:
             raise NotCompilable(f"field {type_name}.{name}")
     return (
@@ -248,14 +256,23 @@ def _connection(
 
 
 def _page_info(
-    scope: Scope, nodes: list[FieldNode], within: str, first: str, after_given: bool
+    scope: Scope,
+    nodes: list[FieldNode],
+    within: str,
+    following: str | bool,
+    previous: str | bool,
+    backward: bool,
 ) -> str:
+    def sql(value: str | bool) -> str:
+        return value if isinstance(value, str) else ("true" if value else "false")
+
+    start, end = ("_n DESC", "_n") if backward else ("_n", "_n DESC")
     values = {
         "__typename": "'PageInfo'",
-        "hasNextPage": f"count(*) > {first}",
-        "hasPreviousPage": "true" if after_given else "false",
-        "startCursor": f"(array_agg(_c ORDER BY _n) {within})[1]",
-        "endCursor": f"(array_agg(_c ORDER BY _n DESC) {within})[1]",
+        "hasNextPage": sql(following),
+        "hasPreviousPage": sql(previous),
+        "startCursor": f"(array_agg(_c ORDER BY {start}) {within})[1]",
+        "endCursor": f"(array_agg(_c ORDER BY {end}) {within})[1]",
     }
     return json_object(
         [(k, values[n[0].name.value]) for k, n in scope.collect(nodes, "PageInfo").items()]
