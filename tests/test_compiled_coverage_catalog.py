@@ -83,6 +83,15 @@ CORPUS = {
     " { nodes { ... on FrameworkAgreement { title } ...A } } } fragment V on Vendor { name"
     " ... on Node { id } } fragment A on Node { __typename ... on FrameworkAgreement"
     " { kind } }",
+    "node": '{ v: node(id: "Vendor:22acc405-1cc6-5307-b260-61bd369e457f") { ...N }'
+    ' a: node(id: "FrameworkAgreement:f8b6818e-4c3a-5972-82ae-0ea2afd1cf58") { ...N }'
+    ' m: node(id: "NetworkMeeting:4ddefce5-54e5-5f4a-834e-8e7a1d38f7fd") { ...N }'
+    ' p: node(id: "Process:4402d744-5c80-5fca-9ade-1e3613c08ba9") { ...N }'
+    ' none: node(id: "Vendor:00000000-0000-0000-0000-000000000000") { ...N } }'
+    " fragment N on Node { id __typename ... on Vendor { name agreements { title } }"
+    " ... on FrameworkAgreement { title endDate parties { code } }"
+    " ... on NetworkMeeting { title heldOn processesDiscussed { title } }"
+    " ... on Process { title vendor { name } } }",
 }
 ROOTS = {
     "vendors": "name",

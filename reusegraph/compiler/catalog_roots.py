@@ -1,4 +1,5 @@
-"""Root connections ``vendors``, ``frameworkAgreements`` and ``networkMeetings``.
+"""Root connections ``vendors``, ``frameworkAgreements`` and ``networkMeetings``, and
+``node`` for their types.
 
 Their filters are the store's (``vendor_filters``, ``agreement_filters``,
 ``meeting_filters``) with parameters bound per request and checked by the executor's own
@@ -17,7 +18,7 @@ from sqlalchemy import ARRAY, Date, FromClause, String, Text, Uuid, bindparam, t
 
 from reusegraph.compiler.errors import NotCompilable
 from reusegraph.compiler.objects import object_json
-from reusegraph.compiler.roots import ROOTS, _connection, _known_arguments
+from reusegraph.compiler.roots import NODES, ROOTS, _connection, _known_arguments
 from reusegraph.compiler.selection import Scope
 from reusegraph.compiler.sql import Args, Source, base64url
 from reusegraph.schema.core.ids import parse_uuid_id
@@ -296,6 +297,13 @@ def network_meetings(scope: Scope, nodes: list[FieldNode]) -> str:
     )
 
 
+NODES.update(
+    {
+        "Vendor": ("vendor", "uuid"),
+        "FrameworkAgreement": ("framework_agreement", "uuid"),
+        "NetworkMeeting": ("network_meeting", "uuid"),
+    }
+)
 ROOTS.update(
     {
         "vendors": vendors_root,

@@ -299,6 +299,13 @@ def municipality(scope: Scope, nodes: list[FieldNode]) -> str:
     return f"(SELECT {body} FROM municipality WHERE municipality.code = {key})"
 
 
+NODES: dict[str, tuple[str, str]] = {
+    "Process": ("process", "uuid"),
+    "Municipality": ("municipality", "text"),
+}
+"""Types ``node`` answers here: their table, keyed by ``id`` (a uuid) or ``code``."""
+
+
 def node(scope: Scope, nodes: list[FieldNode]) -> str:
     """One statement for every type the id may name: each branch matches only its own."""
     site, _now = scope.arguments("Query", nodes[0])
@@ -306,24 +313,23 @@ def node(scope: Scope, nodes: list[FieldNode]) -> str:
     def part(type_name: str) -> Source:
         def value(args: Args) -> str | None:
             kind, key = parse_global_id(str(args[site]["id"]))
-            if kind not in ("Process", "Municipality"):
+            if kind not in NODES:
                 raise ValueError("the executor answers other types")
             if kind != type_name:
                 return None
-            if kind == "Process":
-                return str(parse_uuid_id(str(args[site]["id"]), "Process"))
+            if NODES[kind][1] == "uuid":
+                return str(parse_uuid_id(str(args[site]["id"]), kind))
             return key
 
         return value
 
-    process_key = scope.params.add(part("Process"), "uuid")
-    code = scope.params.add(part("Municipality"), "text")
-    as_process = object_json(scope, "Process", nodes, "process")
-    as_municipality = object_json(scope, "Municipality", nodes, "municipality")
-    return (
-        f"coalesce((SELECT {as_process} FROM process WHERE process.id = {process_key}),"
-        f" (SELECT {as_municipality} FROM municipality WHERE municipality.code = {code}))"
-    )
+    branches = []
+    for type_name, (table, key_type) in NODES.items():
+        key = scope.params.add(part(type_name), key_type)
+        column = "id" if key_type == "uuid" else "code"
+        body = object_json(scope, type_name, nodes, table)
+        branches.append(f"(SELECT {body} FROM {table} WHERE {table}.{column} = {key})")
+    return f"coalesce({', '.join(branches)})"
 
 
 def municipalities(scope: Scope, nodes: list[FieldNode]) -> str:
