@@ -50,7 +50,9 @@ CORPUS = {
     f" totalCount realisedHoursSaved nodes {{ {PROCESS} }} }} few: processesDelivered(first: 2,"
     " filter: {phase: [OPERATION], country: [NO]}) { totalCount nodes { title }"
     ' period: realisedHoursSaved(from: "2020-01", to: "2022-12")'
-    ' since: realisedHoursSaved(from: "2022-01") } } } }',
+    ' since: realisedHoursSaved(from: "2022-01") } home: processesDelivered(filter:'
+    ' {municipality: ["NO-9903"], technology: ["rpa"]}) { totalCount realisedHoursSaved'
+    " nodes { title } } } } }",
     "vendor filters": '{ a: vendors(filter: {country: [NO], nameContains: "AS"}) { totalCount'
     ' nodes { name } } b: vendors(filter: {onActiveAgreement: true, activeOn: "2023-03-01"})'
     " { totalCount nodes { name } } c: vendors(filter: {onActiveAgreement: false}) { totalCount"
