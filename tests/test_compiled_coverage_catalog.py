@@ -81,6 +81,10 @@ CORPUS = {
     ' {heldFrom: "2021-01-01"}) { nodes { title } } }',
     "process vendor and agreement": "{ processes(first: 500) { nodes { id vendor {"
     f" {VENDOR_FIELDS} }} agreement {{ {AGREEMENT_FIELDS} }} }} }} }}",
+    "nested deliveries": "{ processes(first: 60) { nodes { title vendor { name"
+    " processesDelivered(first: 3) { nodes { title municipality { code } vendor { name } } } } } }"
+    " vendors(first: 20) { nodes { processesDelivered(first: 5) { nodes { id municipality"
+    " { code name } agreement { title } } } } } }",
     "fragments": "query Q { vendors(first: 3) { nodes { ...V } } frameworkAgreements(first: 2)"
     " { nodes { ... on FrameworkAgreement { title } ...A } } } fragment V on Vendor { name"
     " ... on Node { id } } fragment A on Node { __typename ... on FrameworkAgreement"

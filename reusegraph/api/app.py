@@ -95,6 +95,8 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         current = await current_revision(db.engine)
         if current != head_revision():
             raise SchemaBehind(current, head_revision())
+        if compiled is not None:
+            await compiled.open()
         scheduler.start()
         if sweeper:
             sweeper.start()

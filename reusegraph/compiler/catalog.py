@@ -134,12 +134,14 @@ def _processes_delivered(scope: Scope, nodes: list[FieldNode], t: str) -> str:
             value = _realised_hours(scope, field_nodes, where)
         elif name == "nodes":
             first = scope.params.add(lambda args: checked_first(args[site]["first"]), "int")
-            body = object_json(scope, "Process", field_nodes, "process")
+            d = scope.alias("d")  # not "process": an outer FROM of that name may take joins
+            scope.open_joins(d)
+            body = object_json(scope, "Process", field_nodes, d)
             value = (
-                "(SELECT coalesce(json_agg("
-                f"{body} ORDER BY process.updated_at DESC, process.id DESC), '[]')"
-                f" FROM (SELECT process.* FROM process WHERE {where}"
-                f" ORDER BY process.updated_at DESC, process.id DESC LIMIT {first}) AS process)"
+                f"(SELECT coalesce(json_agg({body} ORDER BY {d}.updated_at DESC, {d}.id DESC),"
+                f" '[]') FROM (SELECT process.* FROM process WHERE {where}"
+                f" ORDER BY process.updated_at DESC, process.id DESC LIMIT {first}) AS {d}"
+                f"{scope.joined(d)})"
             )
         else:
             raise NotCompilable(f"field DeliveredProcesses.{name}")

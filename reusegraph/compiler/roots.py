@@ -206,6 +206,7 @@ def _connection(
 ) -> str:
     """``backward`` (``last``/``before``): ``page`` and ``row_order`` are read reversed, as
     ``store.pagination.fetch_page`` reads them, and turned round here."""
+    scope.open_joins(table)
     columns = ["row_number() OVER (ORDER BY " + row_order + ") AS _n", cursor + " AS _c"]
     out = "_n DESC" if backward else "_n"
     pairs: list[tuple[str, str]] = []
@@ -251,7 +252,7 @@ def _connection(
             raise NotCompilable(f"field {type_name}.{name}")
     return (
         f"(SELECT {json_object(pairs)} FROM (SELECT {', '.join(columns)}"
-        f" FROM ({page}) AS {table}) AS page GROUP BY ())"
+        f" FROM ({page}) AS {table}{scope.joined(table)}) AS page GROUP BY ())"
     )
 
 
@@ -282,8 +283,9 @@ def _page_info(
 def process(scope: Scope, nodes: list[FieldNode]) -> str:
     site, _now = scope.arguments("Query", nodes[0])
     key = scope.params.add(lambda args: parse_uuid_id(str(args[site]["id"]), "Process"), "uuid")
+    scope.open_joins("process")
     body = object_json(scope, "Process", nodes, "process")
-    return f"(SELECT {body} FROM process WHERE process.id = {key})"
+    return f"(SELECT {body} FROM process{scope.joined('process')} WHERE process.id = {key})"
 
 
 def municipality(scope: Scope, nodes: list[FieldNode]) -> str:
@@ -295,8 +297,10 @@ def municipality(scope: Scope, nodes: list[FieldNode]) -> str:
         return value
 
     key = scope.params.add(code, "text")
+    scope.open_joins("municipality")
     body = object_json(scope, "Municipality", nodes, "municipality")
-    return f"(SELECT {body} FROM municipality WHERE municipality.code = {key})"
+    joins = scope.joined("municipality")
+    return f"(SELECT {body} FROM municipality{joins} WHERE municipality.code = {key})"
 
 
 NODES: dict[str, tuple[str, str]] = {
@@ -327,8 +331,10 @@ def node(scope: Scope, nodes: list[FieldNode]) -> str:
     for type_name, (table, key_type) in NODES.items():
         key = scope.params.add(part(type_name), key_type)
         column = "id" if key_type == "uuid" else "code"
+        scope.open_joins(table)
         body = object_json(scope, type_name, nodes, table)
-        branches.append(f"(SELECT {body} FROM {table} WHERE {table}.{column} = {key})")
+        joins = scope.joined(table)
+        branches.append(f"(SELECT {body} FROM {table}{joins} WHERE {table}.{column} = {key})")
     return f"coalesce({', '.join(branches)})"
 
 
