@@ -251,7 +251,7 @@ async def counted(seeded: Database) -> AsyncIterator[tuple[GraphQLClient, list[s
             insert(agreement_vendor),
             [{"agreement_id": ACTIVE, "vendor_id": p["vendor_id"]} for p in more],
         )
-    app = create_app(Settings(), url_of(seeded))
+    app = create_app(Settings(compiled_reads=False), url_of(seeded))  # the executor's loaders
     statements: list[str] = []
 
     def count(*args: Any) -> None:

@@ -31,6 +31,8 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from graphql.validation import ASTValidationRule
 
+from reusegraph.compiler import catalog as _catalog  # noqa: F401  (registers its specs)
+from reusegraph.compiler import catalog_roots as _catalog_roots  # noqa: F401  (and roots)
 from reusegraph.compiler import fields as _fields  # noqa: F401  (registers the field specs)
 from reusegraph.compiler.errors import NotCompilable
 from reusegraph.compiler.roots import ROOTS

@@ -146,6 +146,7 @@ def processes(scope: Scope, nodes: list[FieldNode]) -> str:
     else:
         sort, sort_type = _ORDERS[order]
     first = scope.params.add(lambda args: checked_first(args[site]["first"]), "int")
+    counted = " WHERE " + " AND ".join(f"({c})" for c in conditions) if conditions else ""
     if now.get("after") is not None:
 
         def cursor(args: Args) -> tuple[Any, uuid.UUID]:
@@ -181,7 +182,7 @@ def processes(scope: Scope, nodes: list[FieldNode]) -> str:
         row_order=f"{sort} {direction}, process.id {direction}",
         cursor=cursor_text,
         node=lambda field_nodes: object_json(scope, "Process", field_nodes, "process"),
-        count=f"(SELECT count(*) FROM process{where})",
+        count=f"(SELECT count(*) FROM process{counted})",  # all that match, not the rest
         first=first,
         after_given=now.get("after") is not None,
     )
@@ -200,9 +201,14 @@ def _connection(
     count: str,
     first: str,
     after_given: bool,
+    backward: bool = False,
+    before_given: bool = False,
 ) -> str:
+    """``backward`` (``last``/``before``): ``page`` and ``row_order`` are read reversed, as
+    ``store.pagination.fetch_page`` reads them, and turned round here."""
     scope.open_joins(table)
     columns = ["row_number() OVER (ORDER BY " + row_order + ") AS _n", cursor + " AS _c"]
+    out = "_n DESC" if backward else "_n"
     pairs: list[tuple[str, str]] = []
     within = f"FILTER (WHERE _n <= {first})"
     edge_type = type_name.removesuffix("Connection") + "Edge"
@@ -217,7 +223,7 @@ def _connection(
             pairs.append(
                 (
                     response_key,
-                    f"coalesce(json_agg(_j{len(columns) - 1} ORDER BY _n) {within}, '[]')",
+                    f"coalesce(json_agg(_j{len(columns) - 1} ORDER BY {out}) {within}, '[]')",
                 )
             )
         elif name == "edges":
@@ -234,11 +240,14 @@ def _connection(
             pairs.append(
                 (
                     response_key,
-                    f"coalesce(json_agg({json_object(edge)} ORDER BY _n) {within}, '[]')",
+                    f"coalesce(json_agg({json_object(edge)} ORDER BY {out}) {within}, '[]')",
                 )
             )
         elif name == "pageInfo":
-            pairs.append((response_key, _page_info(scope, field_nodes, within, first, after_given)))
+            more = f"count(*) > {first}"
+            previous, following = (more, before_given) if backward else (after_given, more)
+            info = _page_info(scope, field_nodes, within, following, previous, backward)
+            pairs.append((response_key, info))
         else:
             raise NotCompilable(f"field {type_name}.{name}")
     return (
@@ -248,14 +257,23 @@ def _connection(
 
 
 def _page_info(
-    scope: Scope, nodes: list[FieldNode], within: str, first: str, after_given: bool
+    scope: Scope,
+    nodes: list[FieldNode],
+    within: str,
+    following: str | bool,
+    previous: str | bool,
+    backward: bool,
 ) -> str:
+    def sql(value: str | bool) -> str:
+        return value if isinstance(value, str) else ("true" if value else "false")
+
+    start, end = ("_n DESC", "_n") if backward else ("_n", "_n DESC")
     values = {
         "__typename": "'PageInfo'",
-        "hasNextPage": f"count(*) > {first}",
-        "hasPreviousPage": "true" if after_given else "false",
-        "startCursor": f"(array_agg(_c ORDER BY _n) {within})[1]",
-        "endCursor": f"(array_agg(_c ORDER BY _n DESC) {within})[1]",
+        "hasNextPage": sql(following),
+        "hasPreviousPage": sql(previous),
+        "startCursor": f"(array_agg(_c ORDER BY {start}) {within})[1]",
+        "endCursor": f"(array_agg(_c ORDER BY {end}) {within})[1]",
     }
     return json_object(
         [(k, values[n[0].name.value]) for k, n in scope.collect(nodes, "PageInfo").items()]
@@ -285,6 +303,13 @@ def municipality(scope: Scope, nodes: list[FieldNode]) -> str:
     return f"(SELECT {body} FROM municipality{joins} WHERE municipality.code = {key})"
 
 
+NODES: dict[str, tuple[str, str]] = {
+    "Process": ("process", "uuid"),
+    "Municipality": ("municipality", "text"),
+}
+"""Types ``node`` answers here: their table, keyed by ``id`` (a uuid) or ``code``."""
+
+
 def node(scope: Scope, nodes: list[FieldNode]) -> str:
     """One statement for every type the id may name: each branch matches only its own."""
     site, _now = scope.arguments("Query", nodes[0])
@@ -292,30 +317,25 @@ def node(scope: Scope, nodes: list[FieldNode]) -> str:
     def part(type_name: str) -> Source:
         def value(args: Args) -> str | None:
             kind, key = parse_global_id(str(args[site]["id"]))
-            if kind not in ("Process", "Municipality"):
+            if kind not in NODES:
                 raise ValueError("the executor answers other types")
             if kind != type_name:
                 return None
-            if kind == "Process":
-                return str(parse_uuid_id(str(args[site]["id"]), "Process"))
+            if NODES[kind][1] == "uuid":
+                return str(parse_uuid_id(str(args[site]["id"]), kind))
             return key
 
         return value
 
-    process_key = scope.params.add(part("Process"), "uuid")
-    code = scope.params.add(part("Municipality"), "text")
-    scope.open_joins("process")
-    as_process = object_json(scope, "Process", nodes, "process")
-    process_joins = scope.joined("process")
-    scope.open_joins("municipality")
-    as_municipality = object_json(scope, "Municipality", nodes, "municipality")
-    municipality_joins = scope.joined("municipality")
-    return (
-        f"coalesce((SELECT {as_process} FROM process{process_joins}"
-        f" WHERE process.id = {process_key}),"
-        f" (SELECT {as_municipality} FROM municipality{municipality_joins}"
-        f" WHERE municipality.code = {code}))"
-    )
+    branches = []
+    for type_name, (table, key_type) in NODES.items():
+        key = scope.params.add(part(type_name), key_type)
+        column = "id" if key_type == "uuid" else "code"
+        scope.open_joins(table)
+        body = object_json(scope, type_name, nodes, table)
+        joins = scope.joined(table)
+        branches.append(f"(SELECT {body} FROM {table}{joins} WHERE {table}.{column} = {key})")
+    return f"coalesce({', '.join(branches)})"
 
 
 def municipalities(scope: Scope, nodes: list[FieldNode]) -> str:

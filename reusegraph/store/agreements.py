@@ -7,10 +7,22 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, Integer, and_, cast, exists, func, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    FromClause,
+    Integer,
+    and_,
+    cast,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.engine import Row
 
 from reusegraph.store.engine import Reader
+from reusegraph.store.keys import Values, given, one_of
 from reusegraph.store.models import (
     AgreementDocument,
     FrameworkAgreement,
@@ -26,6 +38,7 @@ AV = agreement_vendor
 D = AgreementDocument.__table__
 M = Municipality.__table__
 ORDER = "START_DATE"
+Day = date | BindParameter[Any]
 
 
 def add_months(day: date, months: int) -> date:
@@ -57,20 +70,23 @@ def options_left(row: Any) -> int:
     return len(row.option_months or []) - int(row.options_exercised)
 
 
-def in_force(day: date, table: FromClause = A) -> ColumnElement[bool]:
-    """SQL twin of ``in_force_on``, for filters that must run in the database."""
+def term_end(table: FromClause = A, *, every_option: bool = False) -> ColumnElement[Any]:
+    """The first moment no longer in force: SQL twin of ``end_date`` plus one day, with the
+    options exercised so far (or, ``every_option``, all of them)."""
     c = table.c
-    options = (
-        func.unnest(c.option_months[1 : c.options_exercised])
-        .table_valued("months")
-        .render_derived(name="exercised")
-    )
+    chosen = c.option_months if every_option else c.option_months[1 : c.options_exercised]
+    options = func.unnest(chosen).table_valued("months").render_derived(name="exercised")
     exercised = select(func.coalesce(func.sum(options.c.months), 0)).select_from(options)
     months = c.initial_term_months + exercised.scalar_subquery()
-    ends = c.start_date + func.make_interval(0, cast(months, Integer))
+    return c.start_date + func.make_interval(0, cast(months, Integer))
+
+
+def in_force(day: Day, table: FromClause = A) -> ColumnElement[bool]:
+    """SQL twin of ``in_force_on``, for filters that must run in the database."""
+    c = table.c
     return and_(
         c.start_date <= day,
-        ends > day,
+        term_end(table) > day,
         or_(c.terminated_on.is_(None), c.terminated_on > day),
     )
 
@@ -81,31 +97,36 @@ def has_options_left(table: FromClause = A) -> ColumnElement[bool]:
 
 @dataclass(frozen=True)
 class AgreementQuery:
-    municipalities: Sequence[str] | None = None
-    vendors: Sequence[uuid.UUID] | None = None
-    kinds: Sequence[str] | None = None
-    active_on: date | None = None
-    expiring_by: date | None = None
+    """A field may also hold a parameter the compiled read path binds per request."""
+
+    municipalities: Values | None = None
+    vendors: Values | None = None
+    kinds: Values | None = None
+    active_on: Day | None = None
+    expiring_by: Day | None = None
     """In force on ``active_on`` (default today) and no longer on this day."""
     with_options_left: bool | None = None
 
 
-def _conditions(query: AgreementQuery) -> list[ColumnElement[bool]]:
+def agreement_filters(query: AgreementQuery) -> list[ColumnElement[bool]]:
+    """The filters of ``frameworkAgreements``, for both read paths."""
     where: list[ColumnElement[bool]] = []
-    if query.municipalities:
+    if given(query.municipalities):
         where.append(
             exists().where(
-                AP.c.agreement_id == A.c.id, AP.c.municipality_code.in_(query.municipalities)
+                AP.c.agreement_id == A.c.id, one_of(AP.c.municipality_code, query.municipalities)
             )
         )
-    if query.vendors:
-        where.append(exists().where(AV.c.agreement_id == A.c.id, AV.c.vendor_id.in_(query.vendors)))
-    if query.kinds:
-        where.append(A.c.kind.in_(query.kinds))
+    if given(query.vendors):
+        where.append(
+            exists().where(AV.c.agreement_id == A.c.id, one_of(AV.c.vendor_id, query.vendors))
+        )
+    if given(query.kinds):
+        where.append(one_of(A.c.kind, query.kinds))
     if query.active_on is not None:
         where.append(in_force(query.active_on))
     if query.expiring_by is not None:
-        where.append(in_force(query.active_on or date.today()))
+        where.append(in_force(query.active_on if query.active_on is not None else date.today()))
         where.append(~in_force(query.expiring_by))
     if query.with_options_left is not None:
         left = has_options_left()
@@ -124,7 +145,7 @@ async def list_agreements(
 ) -> Page[Row[Any]]:
     return await fetch_page(
         reader,
-        select(A).where(*_conditions(query)),
+        select(A).where(*agreement_filters(query)),
         order=ORDER,
         sort=A.c.start_date,
         key=A.c.id,
@@ -138,7 +159,7 @@ async def list_agreements(
 
 
 async def count_agreements(reader: Reader, query: AgreementQuery) -> int:
-    statement = select(func.count()).select_from(A).where(*_conditions(query))
+    statement = select(func.count()).select_from(A).where(*agreement_filters(query))
     return int((await reader.execute(statement)).scalar_one())
 
 
@@ -177,7 +198,7 @@ async def parties_by_agreement(
 async def documents_by_agreement(
     reader: Reader, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Row[Any]]]:
-    statement = select(D).where(D.c.agreement_id.in_(ids)).order_by(D.c.title)
+    statement = select(D).where(D.c.agreement_id.in_(ids)).order_by(D.c.title, D.c.id)
     grouped: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
     for row in (await reader.execute(statement)).all():
         grouped[row.agreement_id].append(row)

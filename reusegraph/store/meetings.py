@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, exists, func, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Table, exists, func, or_, select
 from sqlalchemy.engine import Row
 
 from reusegraph.store.engine import Reader
+from reusegraph.store.keys import Values, given, one_of
 from reusegraph.store.models import (
     MeetingPresentation,
     NetworkMeeting,
@@ -31,26 +32,28 @@ UNDATED = date(1, 1, 1)
 
 @dataclass(frozen=True)
 class MeetingQuery:
-    municipalities: Sequence[str] | None = None
-    it_systems: Sequence[str] | None = None
-    held_from: date | None = None
-    held_to: date | None = None
+    """A field may also hold a parameter the compiled read path binds per request."""
+
+    municipalities: Values | None = None
+    it_systems: Values | None = None
+    held_from: date | BindParameter[Any] | None = None
+    held_to: date | BindParameter[Any] | None = None
 
 
-def _conditions(query: MeetingQuery) -> list[ColumnElement[bool]]:
+def meeting_filters(query: MeetingQuery) -> list[ColumnElement[bool]]:
+    """The filters of ``networkMeetings``, for both read paths."""
     where: list[ColumnElement[bool]] = []
-    if query.municipalities:
+    if given(query.municipalities):
+        codes = query.municipalities
         where.append(
             or_(
-                N.c.host_code.in_(query.municipalities),
-                exists().where(
-                    MP.c.meeting_id == N.c.id, MP.c.municipality_code.in_(query.municipalities)
-                ),
+                one_of(N.c.host_code, codes),
+                exists().where(MP.c.meeting_id == N.c.id, one_of(MP.c.municipality_code, codes)),
             )
         )
-    if query.it_systems:
+    if given(query.it_systems):
         where.append(
-            exists().where(MS.c.meeting_id == N.c.id, MS.c.it_system_code.in_(query.it_systems))
+            exists().where(MS.c.meeting_id == N.c.id, one_of(MS.c.it_system_code, query.it_systems))
         )
     if query.held_from is not None:
         where.append(N.c.held_on >= query.held_from)
@@ -71,7 +74,7 @@ async def list_meetings(
     """Newest first; undated meetings (the sources do not date all of them) last."""
     return await fetch_page(
         reader,
-        select(N).where(*_conditions(query)),
+        select(N).where(*meeting_filters(query)),
         order=ORDER,
         sort=func.coalesce(N.c.held_on, UNDATED),
         key=N.c.id,
@@ -85,7 +88,7 @@ async def list_meetings(
 
 
 async def count_meetings(reader: Reader, query: MeetingQuery) -> int:
-    statement = select(func.count()).select_from(N).where(*_conditions(query))
+    statement = select(func.count()).select_from(N).where(*meeting_filters(query))
     return int((await reader.execute(statement)).scalar_one())
 
 
@@ -130,7 +133,7 @@ async def processes_by_meeting(
 async def presentations_by_meeting(
     reader: Reader, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Row[Any]]]:
-    statement = select(PR).where(PR.c.meeting_id.in_(ids)).order_by(PR.c.title)
+    statement = select(PR).where(PR.c.meeting_id.in_(ids)).order_by(PR.c.title, PR.c.id)
     grouped: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
     for row in (await reader.execute(statement)).all():
         grouped[row.meeting_id].append(row)

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     FromClause,
     cast,
@@ -28,9 +29,10 @@ from sqlalchemy import (
 from sqlalchemy.engine import Row
 
 from reusegraph.auth.principal import Principal
-from reusegraph.store.agreements import in_force
+from reusegraph.store.agreements import Day, in_force
 from reusegraph.store.engine import Reader
 from reusegraph.store.enums import BenefitKind
+from reusegraph.store.keys import Values, given, one_of
 from reusegraph.store.models import (
     BenefitRecord,
     FrameworkAgreement,
@@ -56,16 +58,19 @@ ORDER = "NAME"
 
 @dataclass(frozen=True)
 class VendorQuery:
-    countries: Sequence[str] | None = None
-    name_contains: str | None = None
-    agreements: Sequence[uuid.UUID] | None = None
+    """A field may also hold a parameter the compiled read path binds per request."""
+
+    countries: Values | None = None
+    name_contains: str | BindParameter[Any] | None = None
+    """A parameter holds the text lower-cased already."""
+    agreements: Values | None = None
     on_active_agreement: bool | None = None
     """true: on an agreement in force on ``today``; false: on none."""
-    agreement_expiring_by: date | None = None
+    agreement_expiring_by: Day | None = None
     """On an agreement in force on ``today`` that is no longer in force on this day."""
-    delivered_in_domains: Sequence[str] | None = None
-    serves_municipalities: Sequence[str] | None = None
-    today: date = field(default_factory=date.today)
+    delivered_in_domains: Values | None = None
+    serves_municipalities: Values | None = None
+    today: Day = field(default_factory=date.today)
 
 
 def _agreement_exists(
@@ -80,15 +85,20 @@ def _agreement_exists(
     )
 
 
-def _conditions(viewer: Principal, query: VendorQuery) -> list[ColumnElement[bool]]:
+def vendor_filters(query: VendorQuery, readable: ColumnElement[bool]) -> list[ColumnElement[bool]]:
+    """The filters of ``vendors``, for both read paths; ``readable`` is the visibility of
+    the delivered processes they count (the compiled path leaves it to row-level security)."""
     where: list[ColumnElement[bool]] = []
-    if query.countries:
-        where.append(V.c.country.in_(query.countries))
-    if query.name_contains:
-        where.append(func.strpos(func.lower(V.c.name), query.name_contains.lower()) > 0)
-    if query.agreements:
+    if given(query.countries):
+        where.append(one_of(V.c.country, query.countries))
+    needle = query.name_contains
+    if isinstance(needle, str):
+        needle = needle.lower() or None
+    if needle is not None:
+        where.append(func.strpos(func.lower(V.c.name), needle) > 0)
+    if given(query.agreements):
         where.append(
-            exists().where(AV.c.vendor_id == V.c.id, AV.c.agreement_id.in_(query.agreements))
+            exists().where(AV.c.vendor_id == V.c.id, one_of(AV.c.agreement_id, query.agreements))
         )
     if query.on_active_agreement is not None:
         on = _agreement_exists(lambda a: [in_force(query.today, a)])
@@ -96,28 +106,34 @@ def _conditions(viewer: Principal, query: VendorQuery) -> list[ColumnElement[boo
     if query.agreement_expiring_by is not None:
         by = query.agreement_expiring_by
         where.append(_agreement_exists(lambda a: [in_force(query.today, a), ~in_force(by, a)]))
-    if query.delivered_in_domains:
-        domains = cast(list(query.delivered_in_domains), P.c.domains.type)
+    if given(query.delivered_in_domains):
+        domains = query.delivered_in_domains
+        if not isinstance(domains, BindParameter):
+            domains = list(domains)
         where.append(
             exists().where(
-                P.c.vendor_id == V.c.id, P.c.domains.op("&&")(domains), readable_processes(viewer)
+                P.c.vendor_id == V.c.id,
+                P.c.domains.op("&&")(cast(domains, P.c.domains.type)),
+                readable,
             )
         )
-    if query.serves_municipalities:
+    if given(query.serves_municipalities):
         codes = query.serves_municipalities
         where.append(
             or_(
                 exists().where(
-                    P.c.vendor_id == V.c.id,
-                    P.c.municipality_code.in_(codes),
-                    readable_processes(viewer),
+                    P.c.vendor_id == V.c.id, one_of(P.c.municipality_code, codes), readable
                 ),
                 exists()
                 .select_from(AV.join(AP, AP.c.agreement_id == AV.c.agreement_id))
-                .where(AV.c.vendor_id == V.c.id, AP.c.municipality_code.in_(codes)),
+                .where(AV.c.vendor_id == V.c.id, one_of(AP.c.municipality_code, codes)),
             )
         )
     return where
+
+
+def _conditions(viewer: Principal, query: VendorQuery) -> list[ColumnElement[bool]]:
+    return vendor_filters(query, readable_processes(viewer))
 
 
 async def list_vendors(
