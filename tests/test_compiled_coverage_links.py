@@ -1,0 +1,205 @@
+"""The compiled path answers lineage, sources, umbrellas and more filters as the executor.
+
+A small registry of two municipalities: a lineage with a diamond, a shortcut (a link
+reached at two depths), a cycle, a PERSONAL process in the middle (its reporter sees what
+lies beyond it, nobody else does) and a MUNICIPALITY one; an own and a shared umbrella; a
+fresh mirror owned by one municipality and a failed one owned by the other, with
+internals only their owners and admins may read; mirrored reuse links still pending.
+Every query is compiled (asserted), run as each viewer, and compared with the executor.
+"""
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+import pytest
+from sqlalchemy import insert
+
+from reusegraph.auth.principal import ANONYMOUS, Principal, Role
+from reusegraph.compiler import CompiledAnswer, Compiler
+from reusegraph.compiler.runner import CompiledReads
+from reusegraph.store.engine import Database
+from reusegraph.store.models import Source, source_owner
+from reusegraph.store.models.sources import PendingReuse
+from tests.conftest import url_of
+from tests.support import builders as b
+from tests.support.viewers import SCHEMA, member, run_as
+
+A, B = "NO-5001", "NO-0301"
+VIEWERS = {
+    "anonymous": ANONYMOUS,
+    "reporter": member(A, "kari"),
+    "member": member(A),
+    "editor": Principal(
+        issuer="test", subject="ola", municipality=A, roles=frozenset({Role.EDITOR})
+    ),
+    "other": member(B),
+    "admin": Principal(issuer="test", subject="root", roles=frozenset({Role.ADMIN})),
+}
+LINKS = [
+    ("d1", "root"),
+    ("d2", "root"),
+    ("d3", "d1"),
+    ("d3", "d2"),
+    ("d4", "d3"),
+    ("d4", "root"),
+    ("d5", "d4"),
+    ("root", "d4"),
+    ("hidden", "d1"),
+    ("beyond", "hidden"),
+    ("municipal", "d2"),
+]
+"""(derived, origin): d3 is a diamond, d4 is reached at depth 1 and 3, root <-> d4 is a
+cycle, beyond is only reachable through the PERSONAL hidden."""
+
+
+@dataclass
+class Registry:
+    db: Database
+    ids: dict[str, uuid.UUID]
+    compiler: Compiler
+    reads: CompiledReads
+
+    def gid(self, name: str) -> str:
+        return f"Process:{self.ids[name]}"
+
+
+async def _insert_sources(db: Database, now: datetime) -> None:
+    sources = [
+        {
+            "code": "mirror-a",
+            "name": "Mirror of A",
+            "kind": "graphql",
+            "endpoint": "https://internal.example/graphql",
+            "secret_ref": "env:MIRROR_A_TOKEN",
+            "auth": "bearer",
+            "last_error": "2 records refused: no title",
+            "last_outcome": "partial",
+            "last_success_at": now - timedelta(minutes=5),
+            "last_sync_started_at": now - timedelta(minutes=6),
+            "last_sync_finished_at": now - timedelta(minutes=5, microseconds=250),
+            "record_count": 3,
+            "last_run_upserts": 3,
+            "last_run_skipped": 2,
+        },
+        {
+            "code": "broken-b",
+            "name": "Broken mirror of B",
+            "kind": "os2autoproces",
+            "endpoint": "https://b.example/api",
+            "last_error": "connection refused",
+            "last_outcome": "failed",
+            "consecutive_failures": 4,
+            "circuit_open_until": now + timedelta(hours=1),
+        },
+    ]
+    owners = [
+        {"source_code": "mirror-a", "municipality_code": A},
+        {"source_code": "broken-b", "municipality_code": B},
+    ]
+    async with db.session(None) as session:
+        await session.execute(insert(Source), sources)
+        await session.execute(insert(source_owner), owners)
+
+
+async def _insert_pending(db: Database, derived: uuid.UUID, now: datetime) -> None:
+    pending = [
+        {"origin_source_id": "x-2", "kind": "INSPIRATION", "note": "later"},
+        {"origin_source_id": "x-1", "kind": "WHOLE_SOLUTION", "reused_on": now.date()},
+    ]
+    async with db.session(None) as session:
+        await session.execute(
+            insert(PendingReuse),
+            [{"derived_id": derived, "source_code": "mirror-a", **row} for row in pending],
+        )
+
+
+@pytest.fixture
+async def registry(empty_db: Database) -> AsyncIterator[Registry]:
+    p = b.process
+    rows = {
+        "root": p(A, title="Root", source_code="mirror-a", source_id="r-1"),
+        "d1": p(A, title="D1"),
+        "d2": p(B, title="D2"),
+        "d3": p(B, title="D3"),
+        "d4": p(A, title="D4"),
+        "d5": p(B, title="D5"),
+        "hidden": p(A, title="Hidden", visibility="PERSONAL", reporter="kari"),
+        "beyond": p(B, title="Beyond"),
+        "municipal": p(B, title="Municipal", visibility="MUNICIPALITY", source_code="broken-b"),
+        "own": p(A, title="Zebra umbrella", type="PARENT"),
+        "shared": p(A, title="Alpha shared", type="GLOBAL_PARENT", visibility="MUNICIPALITY"),
+    }
+    ids = {name: row["id"] for name, row in rows.items()}
+    now = datetime.now(UTC)
+    await b.insert_rows(empty_db, municipality=[b.municipality(A), b.municipality(B)])
+    await _insert_sources(empty_db, now)
+    umbrellas = [("own", "root"), ("own", "hidden"), ("own", "d1"), ("shared", "root")]
+    umbrellas += [("shared", "municipal"), ("shared", "d4")]
+    await b.insert_rows(
+        empty_db,
+        process=list(rows.values()),
+        process_umbrella=[{"umbrella_id": ids[u], "child_id": ids[c]} for u, c in umbrellas],
+        reuse_link=[b.reuse(ids[d], ids[o]) for d, o in LINKS],
+    )
+    await _insert_pending(empty_db, ids["root"], now)
+    compiler = Compiler(SCHEMA._schema, SCHEMA.checks.rules, SCHEMA.checks.max_tokens)
+    reads = CompiledReads(url_of(empty_db), pool_size=2, statement_timeout_ms=15000)
+    try:
+        yield Registry(empty_db, ids, compiler, reads)
+    finally:
+        await reads.close()
+
+
+async def same_on_both_paths(
+    r: Registry, query: str, variables: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Each viewer's compiled answer equals the executor's; the answers, by viewer."""
+    answers = {}
+    for name, viewer in VIEWERS.items():
+        compiled = r.compiler.compile(query, None, variables)
+        assert isinstance(compiled, CompiledAnswer), f"not compiled: {compiled}"
+        before = r.reads.round_trips
+        text = await r.reads.run(viewer, compiled)
+        assert r.reads.round_trips == before + 3
+        assert text is not None, "the plan's guards refused"
+        mine = orjson.loads(text)
+        theirs = (await run_as(r.db, query, variables, viewer)).ok()
+        assert mine == theirs, name
+        answers[name] = mine
+    return answers
+
+
+LINK = "depth id kind note reusedOn __typename origin { id title } derived { title }"
+LINEAGE = f"""query ($id: ID!) {{ process(id: $id) {{ title lineage {{ __typename
+  ancestors {{ {LINK} }} descendants {{ {LINK} derived {{ municipality {{ code }} }} }} }} }} }}"""
+
+
+def titles(lineage: dict[str, Any], side: str) -> list[tuple[int, str, str]]:
+    return [(x["depth"], x["derived"]["title"], x["origin"]["title"]) for x in lineage[side]]
+
+
+async def test_lineage_walks_both_ways_once_per_link_and_stops_where_the_viewer_cannot_read(
+    registry: Registry,
+) -> None:
+    for name in ("root", "d3", "d4", "hidden", "beyond", "municipal"):
+        answers = await same_on_both_paths(registry, LINEAGE, {"id": registry.gid(name)})
+        if name == "root":
+            reporter = answers["reporter"]["process"]["lineage"]
+            anonymous = answers["anonymous"]["process"]["lineage"]
+            assert (3, "Beyond", "Hidden") in titles(reporter, "descendants")
+            assert "Beyond" not in str(titles(anonymous, "descendants"))
+            assert titles(anonymous, "descendants").count((2, "D5", "D4")) == 1
+            assert titles(anonymous, "ancestors")[0] == (1, "Root", "D4")
+
+
+async def test_lineage_nested_in_a_list_and_in_itself_is_compiled(registry: Registry) -> None:
+    listed = """{ processes(first: 4, orderBy: {field: TITLE, direction: ASC}) { nodes {
+      title lineage { ancestors { depth origin { title } } } } } }"""
+    await same_on_both_paths(registry, listed)
+    nested = """query ($id: ID!) { process(id: $id) { lineage { descendants { depth
+      derived { title lineage { ancestors { depth origin { title } } } } } } } }"""
+    await same_on_both_paths(registry, nested, {"id": registry.gid("root")})
