@@ -203,3 +203,55 @@ async def test_lineage_nested_in_a_list_and_in_itself_is_compiled(registry: Regi
     nested = """query ($id: ID!) { process(id: $id) { lineage { descendants { depth
       derived { title lineage { ancestors { depth origin { title } } } } } } } }"""
     await same_on_both_paths(registry, nested, {"id": registry.gid("root")})
+
+
+SOURCE = """code name kind endpoint schedule syncedAt lastSyncStartedAt lastSyncFinishedAt
+  lastOutcome lastError recordCount stale running lastRun { upserts deletes skipped __typename }
+  consecutiveFailures circuitOpenUntil auth timeoutSeconds pageSize staleAfterSeconds secretRef
+  owners __typename"""
+
+
+async def test_sources_show_internals_only_to_their_owners_and_admins(registry: Registry) -> None:
+    query = f"""{{ processes(first: 20, orderBy: {{field: TITLE, direction: ASC}}) {{ nodes {{
+      title sourceId source {{ {SOURCE} }} pendingReuse {{ originId source kind note reusedOn }}
+    }} }} }}"""
+    answers = await same_on_both_paths(registry, query)
+
+    def source(viewer: str, title: str) -> dict[str, Any]:
+        nodes = answers[viewer]["processes"]["nodes"]
+        found: dict[str, Any] = next(n for n in nodes if n["title"] == title)["source"]
+        return found
+
+    assert source("member", "Root")["endpoint"] == "https://internal.example/graphql"
+    assert source("admin", "Root")["secretRef"] == "env:MIRROR_A_TOKEN"
+    assert source("anonymous", "Root")["lastError"] is None
+    assert source("other", "Municipal")["stale"] is True
+    assert source("other", "Municipal")["lastError"] == "connection refused"
+    assert source("other", "Root")["endpoint"] is None
+
+
+async def test_a_sources_lag_is_the_time_since_it_caught_up(registry: Registry) -> None:
+    query = f'{{ process(id: "{registry.gid("root")}") {{ source {{ lagSeconds stale }} }} }}'
+    compiled = registry.compiler.compile(query, None, None)
+    assert isinstance(compiled, CompiledAnswer)
+    text = await registry.reads.run(ANONYMOUS, compiled)
+    assert text is not None
+    mine = orjson.loads(text)["process"]["source"]
+    theirs = (await run_as(registry.db, query)).ok()["process"]["source"]
+    assert mine["stale"] is theirs["stale"] is False
+    assert 300 <= mine["lagSeconds"] <= theirs["lagSeconds"] < 400
+
+
+async def test_umbrellas_and_members_are_what_each_viewer_may_read(registry: Registry) -> None:
+    query = """{ processes(first: 20, orderBy: {field: TITLE, direction: ASC}) { nodes {
+      title type umbrella { title type } umbrellas { id title }
+      members { title visibility umbrella { title } municipality { code } } } } }"""
+    answers = await same_on_both_paths(registry, query)
+    nodes = {n["title"]: n for n in answers["reporter"]["processes"]["nodes"]}
+    assert [m["title"] for m in nodes["Zebra umbrella"]["members"]] == ["D1", "Hidden", "Root"]
+    assert nodes["Root"]["umbrella"] == {"title": "Zebra umbrella", "type": "PARENT"}
+    assert [u["title"] for u in nodes["Root"]["umbrellas"]] == ["Zebra umbrella", "Alpha shared"]
+    others = {n["title"]: n for n in answers["other"]["processes"]["nodes"]}
+    assert others["Municipal"]["umbrella"] == {"title": "Alpha shared", "type": "GLOBAL_PARENT"}
+    anonymous = {n["title"]: n for n in answers["anonymous"]["processes"]["nodes"]}
+    assert [m["title"] for m in anonymous["Zebra umbrella"]["members"]] == ["D1", "Root"]
