@@ -26,6 +26,7 @@ from reusegraph.store.models import Source, source_owner
 from reusegraph.store.models.sources import PendingReuse
 from tests.conftest import url_of
 from tests.support import builders as b
+from tests.support.http import running_api
 from tests.support.viewers import SCHEMA, member, run_as
 
 A, B = "NO-5001", "NO-0301"
@@ -115,6 +116,16 @@ async def _insert_pending(db: Database, derived: uuid.UUID, now: datetime) -> No
             insert(PendingReuse),
             [{"derived_id": derived, "source_code": "mirror-a", **row} for row in pending],
         )
+
+
+@pytest.fixture
+async def demo(demo_db: Database) -> AsyncIterator[Registry]:
+    compiler = Compiler(SCHEMA._schema, SCHEMA.checks.rules, SCHEMA.checks.max_tokens)
+    reads = CompiledReads(url_of(demo_db), pool_size=2, statement_timeout_ms=15000)
+    try:
+        yield Registry(demo_db, {}, compiler, reads)
+    finally:
+        await reads.close()
 
 
 @pytest.fixture
@@ -255,3 +266,89 @@ async def test_umbrellas_and_members_are_what_each_viewer_may_read(registry: Reg
     assert others["Municipal"]["umbrella"] == {"title": "Alpha shared", "type": "GLOBAL_PARENT"}
     anonymous = {n["title"]: n for n in answers["anonymous"]["processes"]["nodes"]}
     assert [m["title"] for m in anonymous["Zebra umbrella"]["members"]] == ["D1", "Root"]
+
+
+@pytest.mark.parametrize(
+    "kle", [["27"], ["27.24", "02"], ["27.24.00"], ["99"], []], ids=lambda k: ",".join(k) or "none"
+)
+async def test_the_kle_filter_matches_prefixes_on_both_paths(
+    demo: Registry, kle: list[str]
+) -> None:
+    query = """query ($kle: [String!]) { processes(first: 200, filter: {kle: $kle}) {
+      totalCount pageInfo { hasNextPage endCursor } nodes { title kle } } }"""
+    answers = await same_on_both_paths(demo, query, {"kle": kle})
+    nodes = answers["anonymous"]["processes"]["nodes"]
+    assert all(any(n["kle"].startswith(k) for k in kle) for n in nodes) if kle else nodes
+    if kle == ["27"]:
+        assert nodes, "demo processes under KLE 27"
+
+
+async def test_umbrella_filters_on_both_paths(registry: Registry) -> None:
+    query = """query ($u: [ID!], $is: Boolean) { processes(filter: {umbrella: $u, isUmbrella: $is})
+      { totalCount nodes { title } } }"""
+    umbrellas = [registry.gid("own"), registry.gid("shared")]
+    answers = await same_on_both_paths(registry, query, {"u": umbrellas[:1]})
+    titles = [n["title"] for n in answers["reporter"]["processes"]["nodes"]]
+    assert sorted(titles) == ["D1", "Hidden", "Root"]
+    await same_on_both_paths(registry, query, {"u": umbrellas, "is": False})
+    answers = await same_on_both_paths(registry, query, {"is": True})
+    assert answers["member"]["processes"]["totalCount"] == 2
+
+
+MUNICIPALITIES = """query ($f: MunicipalityFilter, $after: String) {
+  municipalities(first: 5, filter: $f, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor } nodes { code name country } } }"""
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        {"country": ["NO"]},
+        {"code": ["DK-0746", "NO-5001", "DK-0101"]},
+        {"nameContains": "kommune"},
+        {"nameContains": "_"},
+        {"usesTechnology": ["rpa"], "country": ["DK", "NO"]},
+        {"usesItSystem": ["esdh", "digital-post"]},
+        {"country": []},
+    ],
+)
+async def test_municipalities_filter_on_both_paths(demo: Registry, given: dict[str, Any]) -> None:
+    answers = await same_on_both_paths(demo, MUNICIPALITIES, {"f": given})
+    page = answers["anonymous"]["municipalities"]
+    if page["pageInfo"]["hasNextPage"]:
+        variables = {"f": given, "after": page["pageInfo"]["endCursor"]}
+        await same_on_both_paths(demo, MUNICIPALITIES, variables)
+
+
+async def test_a_bad_kle_prefix_or_an_unknown_code_gets_the_executors_error(
+    demo_db: Database,
+) -> None:
+    async with running_api(url_of(demo_db)) as client:
+        for query, says in [
+            ('{ processes(filter: {kle: ["27", "2x"]}) { totalCount } }', "not a KLE prefix"),
+            ('{ municipalities(filter: {usesItSystem: ["nope"]}) { totalCount } }', "'nope'"),
+            ('{ municipalities(filter: {code: ["dk-1"]}) { totalCount } }', "'dk-1'"),
+        ]:
+            response = await client.http.post("/graphql", json={"query": query})
+            assert response.headers["x-reusegraph-path"].startswith("executor")
+            error = response.json()["errors"][0]
+            assert error["extensions"]["code"] == "BAD_USER_INPUT"
+            assert says in error["message"]
+
+
+async def test_lineage_umbrellas_and_sources_are_answered_by_the_compiled_path(
+    demo_db: Database,
+) -> None:
+    query = """{ processes(first: 5, filter: {kle: ["27"]}) { nodes { title
+      source { code stale } umbrella { title } members { title }
+      lineage { ancestors { depth origin { title municipality { code name } } }
+                descendants { depth derived { title municipality { code name } } } } } }
+      municipalities(first: 3, filter: {country: [DK]}) { nodes { code } } }"""
+    url = url_of(demo_db)
+    async with running_api(url) as fast, running_api(url, compiled_reads=False) as slow:
+        mine = await fast.http.post("/graphql", json={"query": query})
+        theirs = await slow.http.post("/graphql", json={"query": query})
+    assert mine.headers["x-reusegraph-path"] == "compiled"
+    assert theirs.headers["x-reusegraph-path"].startswith("executor")
+    assert mine.json()["data"] == theirs.json()["data"]
+    assert mine.json()["data"]["processes"]["nodes"]
