@@ -8,6 +8,7 @@ internals only their owners and admins may read; mirrored reuse links still pend
 Every query is compiled (asserted), run as each viewer, and compared with the executor.
 """
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -16,11 +17,15 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import insert
 
 from reusegraph.auth.principal import ANONYMOUS, Principal, Role
 from reusegraph.compiler import CompiledAnswer, Compiler
+from reusegraph.compiler.counting import count_objects_in_json
 from reusegraph.compiler.runner import CompiledReads
+from reusegraph.schema.limits.budget import count_objects
 from reusegraph.store.engine import Database
 from reusegraph.store.models import Source, source_owner
 from reusegraph.store.models.sources import PendingReuse
@@ -352,3 +357,66 @@ async def test_lineage_umbrellas_and_sources_are_answered_by_the_compiled_path(
     assert theirs.headers["x-reusegraph-path"].startswith("executor")
     assert mine.json()["data"] == theirs.json()["data"]
     assert mine.json()["data"]["processes"]["nodes"]
+
+
+COSTED = [
+    "{ processes(first: 30) { totalCount nodes { title municipality { code } itSystems { code }"
+    " benefits { period money { amount } } } } }",
+    '{ process(id: "Process:00000000-0000-0000-0000-000000000000") { title } }',
+    "{ municipalities(first: 4, filter: {country: [NO]}) { edges { node { code mergedInto"
+    " { code } } } } __typename }",
+    "{ processes(first: 3) { nodes { extras lineage { descendants { derived { title } } } } } }",
+]
+
+
+async def test_compiled_answers_report_the_same_cost_as_the_executors(demo_db: Database) -> None:
+    url = url_of(demo_db)
+    async with running_api(url) as fast, running_api(url, compiled_reads=False) as slow:
+        for query in COSTED:
+            mine = await fast.http.post("/graphql", json={"query": query})
+            theirs = await slow.http.post("/graphql", json={"query": query})
+            assert mine.headers["x-reusegraph-path"] == "compiled", query
+            assert mine.json()["data"] == theirs.json()["data"], query
+            cost, expected = mine.json()["extensions"]["cost"], theirs.json()["extensions"]["cost"]
+            assert "actual" in cost
+            assert cost.pop("budgetLeft") >= 0, "both spend one caller's budget"
+            expected.pop("budgetLeft")
+            assert cost == expected, query
+
+
+async def test_braces_and_quotes_in_text_are_not_counted_as_objects(empty_db: Database) -> None:
+    titles = ['Robot {v2} "beta"', "C:\\{temp}\\", '{"a": 1}', "}{", '"}']
+    await b.insert_rows(
+        empty_db,
+        municipality=[b.municipality(A)],
+        process=[b.process(A, title=t, extras={"k": {"t": "{"}}) for t in titles],
+    )
+    query = "{ processes(first: 10) { nodes { title extras municipality { name } } } }"
+    url = url_of(empty_db)
+    async with running_api(url) as fast, running_api(url, compiled_reads=False) as slow:
+        mine = await fast.http.post("/graphql", json={"query": query})
+        theirs = await slow.http.post("/graphql", json={"query": query})
+    assert mine.headers["x-reusegraph-path"] == "compiled"
+    assert mine.json()["data"] == theirs.json()["data"]
+    actual = theirs.json()["extensions"]["cost"]["actual"]
+    # the page, and per node: itself, its extras' two objects, its municipality
+    assert mine.json()["extensions"]["cost"]["actual"] == actual == 1 + 5 * 4
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(alphabet='{}"\\ab:,[]'),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(alphabet='{}"ab'), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@given(answer=st.dictionaries(st.text(max_size=3), JSON, max_size=4))
+def test_objects_counted_in_the_text_are_the_objects_the_executor_counts(
+    answer: dict[str, Any],
+) -> None:
+    text = orjson.dumps(answer)
+    assert count_objects_in_json(text) == count_objects(answer)
+    spaced = json.dumps(answer, indent=1, ensure_ascii=False).encode()
+    assert count_objects_in_json(spaced) == count_objects(answer)

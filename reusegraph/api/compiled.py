@@ -9,6 +9,7 @@ from starlette.requests import Request
 
 from reusegraph.auth.principal import Principal
 from reusegraph.compiler import CompiledAnswer, Compiler
+from reusegraph.compiler.counting import count_objects_in_json
 from reusegraph.compiler.freshness import Freshness
 from reusegraph.compiler.runner import CompiledReads
 from reusegraph.schema.limits.budget import Limits, admit, caller_from
@@ -59,10 +60,11 @@ class CompiledPath:
         data = await self.reads.run(viewer, compiled)
         if data is None:
             return "a filter names a code that is not registered"
-        report = admission.report(self.limits)
+        body = data.encode()
+        report = admission.report(self.limits, actual=count_objects_in_json(body))
         if not report:
-            return b'{"data":' + data.encode() + b"}"
-        return b'{"data":' + data.encode() + b',"extensions":' + orjson.dumps(report) + b"}"
+            return b'{"data":' + body + b"}"
+        return b'{"data":' + body + b',"extensions":' + orjson.dumps(report) + b"}"
 
     async def close(self) -> None:
         await self.reads.close()
