@@ -3,7 +3,7 @@
 A small registry of two municipalities: a lineage with a diamond, a shortcut (a link
 reached at two depths), a cycle, a PERSONAL process in the middle (its reporter sees what
 lies beyond it, nobody else does) and a MUNICIPALITY one; an own and a shared umbrella; a
-fresh mirror owned by one municipality and a failed one owned by the other, with
+fresh mirror owned by one municipality and a flaky (still fresh) one owned by the other, with
 internals only their owners and admins may read; mirrored reuse links still pending.
 Every query is compiled (asserted), run as each viewer, and compared with the executor.
 """
@@ -19,7 +19,7 @@ import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from reusegraph.auth.principal import ANONYMOUS, Principal, Role
 from reusegraph.compiler import CompiledAnswer, Compiler
@@ -92,19 +92,21 @@ async def _insert_sources(db: Database, now: datetime) -> None:
             "last_run_skipped": 2,
         },
         {
-            "code": "broken-b",
-            "name": "Broken mirror of B",
+            "code": "flaky-b",
+            "name": "Flaky mirror of B",
             "kind": "os2autoproces",
             "endpoint": "https://b.example/api",
             "last_error": "connection refused",
-            "last_outcome": "failed",
+            "last_outcome": "ok",
+            "last_success_at": now - timedelta(days=2),
+            "stale_after_seconds": 3 * 86400,
             "consecutive_failures": 4,
             "circuit_open_until": now + timedelta(hours=1),
         },
     ]
     owners = [
         {"source_code": "mirror-a", "municipality_code": A},
-        {"source_code": "broken-b", "municipality_code": B},
+        {"source_code": "flaky-b", "municipality_code": B},
     ]
     async with db.session(None) as session:
         await session.execute(insert(Source), sources)
@@ -145,7 +147,7 @@ async def registry(empty_db: Database) -> AsyncIterator[Registry]:
         "d5": p(B, title="D5"),
         "hidden": p(A, title="Hidden", visibility="PERSONAL", reporter="kari"),
         "beyond": p(B, title="Beyond"),
-        "municipal": p(B, title="Municipal", visibility="MUNICIPALITY", source_code="broken-b"),
+        "municipal": p(B, title="Municipal", visibility="MUNICIPALITY", source_code="flaky-b"),
         "own": p(A, title="Zebra umbrella", type="PARENT"),
         "shared": p(A, title="Alpha shared", type="GLOBAL_PARENT", visibility="MUNICIPALITY"),
     }
@@ -241,7 +243,7 @@ async def test_sources_show_internals_only_to_their_owners_and_admins(registry: 
     assert source("member", "Root")["endpoint"] == "https://internal.example/graphql"
     assert source("admin", "Root")["secretRef"] == "env:MIRROR_A_TOKEN"
     assert source("anonymous", "Root")["lastError"] is None
-    assert source("other", "Municipal")["stale"] is True
+    assert source("other", "Municipal")["consecutiveFailures"] == 4
     assert source("other", "Municipal")["lastError"] == "connection refused"
     assert source("other", "Root")["endpoint"] is None
 
@@ -420,3 +422,19 @@ def test_objects_counted_in_the_text_are_the_objects_the_executor_counts(
     assert count_objects_in_json(text) == count_objects(answer)
     spaced = json.dumps(answer, indent=1, ensure_ascii=False).encode()
     assert count_objects_in_json(spaced) == count_objects(answer)
+
+
+async def test_a_source_that_has_just_failed_sends_the_next_request_to_the_executor(
+    registry: Registry,
+) -> None:
+    query = "{ processes(first: 20) { nodes { title source { code stale } } } }"
+    async with running_api(url_of(registry.db)) as client:
+        fresh = await client.http.post("/graphql", json={"query": query})
+        assert fresh.headers["x-reusegraph-path"] == "compiled"
+        async with registry.db.session(None) as session:
+            await session.execute(
+                update(Source).where(Source.code == "mirror-a").values(last_outcome="failed")
+            )
+        stale = await client.http.post("/graphql", json={"query": query})
+    assert stale.headers["x-reusegraph-path"].startswith("executor")
+    assert [notice["code"] for notice in stale.json()["extensions"]["sources"]] == ["mirror-a"]

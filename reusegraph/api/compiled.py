@@ -59,7 +59,7 @@ class CompiledPath:
             return "refused by the cost limit or the budget"
         data = await self.reads.run(viewer, compiled)
         if data is None:
-            return "a filter names a code that is not registered"
+            return "a filter names an unregistered code, or a source is stale"
         body = data.encode()
         report = admission.report(self.limits, actual=count_objects_in_json(body))
         if not report:
