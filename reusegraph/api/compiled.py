@@ -10,6 +10,7 @@ from starlette.requests import Request
 from reusegraph.api.graphiql import example_queries
 from reusegraph.auth.principal import Principal
 from reusegraph.compiler import CompiledAnswer, Compiler
+from reusegraph.compiler.counting import count_objects_in_json
 from reusegraph.compiler.freshness import Freshness
 from reusegraph.compiler.runner import CompiledReads
 from reusegraph.schema.limits.budget import Limits, admit, caller_from
@@ -60,11 +61,12 @@ class CompiledPath:
             return "refused by the cost limit or the budget"
         data = await self.reads.run(viewer, compiled)
         if data is None:
-            return "a filter names a code that is not registered"
-        report = admission.report(self.limits)
+            return "a filter names an unregistered code, or a source is stale"
+        body = data.encode()
+        report = admission.report(self.limits, actual=count_objects_in_json(body))
         if not report:
-            return b'{"data":' + data.encode() + b"}"
-        return b'{"data":' + data.encode() + b',"extensions":' + orjson.dumps(report) + b"}"
+            return b'{"data":' + body + b"}"
+        return b'{"data":' + body + b',"extensions":' + orjson.dumps(report) + b"}"
 
     async def open(self) -> None:
         """Warm the compiled pool with the GraphiQL examples as an anonymous caller asks

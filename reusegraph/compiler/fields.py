@@ -7,6 +7,7 @@ from the store's own expressions (``store.visibility.sees_internals``), not rewr
 
 from graphql import FieldNode
 
+from reusegraph.compiler import lineage, provenance, umbrellas
 from reusegraph.compiler.objects import Spec, inline, listed, nested, object_json, register
 from reusegraph.compiler.selection import Scope, read
 from reusegraph.compiler.sql import iso_datetime
@@ -150,6 +151,9 @@ register(
         ),
         "reusedFrom": _links("derived_id"),
         "reusedBy": _links("origin_id"),
+        "lineage": lineage.LINEAGE,
+        **provenance.PROCESS,
+        **umbrellas.PROCESS,
         "benefits": _benefits,
         "benefitSeries": _benefit_series,
         "totalHoursSaved": _total_hours,
@@ -225,14 +229,13 @@ register(
     },
 )
 register("Money", {"amount": "{t}.money_amount::float8", "currency": "{t}.currency"})
-register(
-    "ReuseLink",
-    {
-        "id": "{t}.id::text",
-        "kind": "{t}.kind",
-        "note": "{t}.note",
-        "reusedOn": "{t}.reused_on",
-        "origin": _process_in("origin_id"),
-        "derived": _process_in("derived_id"),
-    },
-)
+_REUSE_LINK: dict[str, Spec] = {
+    "id": "{t}.id::text",
+    "kind": "{t}.kind",
+    "note": "{t}.note",
+    "reusedOn": "{t}.reused_on",
+    "origin": _process_in("origin_id"),
+    "derived": _process_in("derived_id"),
+}
+register("ReuseLink", _REUSE_LINK)
+register("LineageLink", {**_REUSE_LINK, **lineage.DEPTH})

@@ -35,6 +35,7 @@ from reusegraph.compiler import catalog as _catalog  # noqa: F401  (registers it
 from reusegraph.compiler import catalog_roots as _catalog_roots  # noqa: F401  (and roots)
 from reusegraph.compiler import fields as _fields  # noqa: F401  (registers the field specs)
 from reusegraph.compiler.errors import NotCompilable
+from reusegraph.compiler.freshness import FRESH
 from reusegraph.compiler.roots import ROOTS
 from reusegraph.compiler.selection import Scope
 from reusegraph.compiler.sql import Params, json_object
@@ -137,6 +138,7 @@ class Compiler:
                     raise NotCompilable(f"root field {name}")
                 pairs.append((response_key, write(scope, nodes)))
             sql = f"SELECT {json_object(pairs)}::text"
+            scope.guards.append(FRESH)
             if scope.guards:
                 sql = f"SELECT CASE WHEN {' AND '.join(scope.guards)} THEN ({sql}) END"
         except NotCompilable as refusal:

@@ -14,12 +14,13 @@ from graphql import FieldNode
 from sqlalchemy import ARRAY, DateTime, Float, String, Text, Uuid, bindparam
 
 from reusegraph.compiler.errors import NotCompilable
+from reusegraph.compiler.municipality_filters import municipality_filters
 from reusegraph.compiler.objects import object_json
 from reusegraph.compiler.selection import Scope
 from reusegraph.compiler.sql import Args, Source, base64url, iso_datetime, json_object
 from reusegraph.schema.core.ids import parse_global_id, parse_uuid_id
 from reusegraph.schema.core.pagination import checked_first
-from reusegraph.schema.filters import check_municipality_code, check_search
+from reusegraph.schema.filters import check_kle_prefixes, check_municipality_code, check_search
 from reusegraph.store.municipalities import ORDER as MUNICIPALITY_ORDER
 from reusegraph.store.pagination import decode_cursor
 from reusegraph.store.processes import P as PROCESS
@@ -46,6 +47,7 @@ _REGISTRY_FILTERS = {
 """Filters naming codes that must exist: checked by a guard in the statement, so an
 unknown code sends the request to the executor, which names it in its error."""
 _FILTERS = {*_LIST_FILTERS, *_REGISTRY_FILTERS, "vendor", "updatedSince", "hasReuse"}
+_FILTERS |= {"kle", "umbrella", "isUmbrella"}
 
 
 def _enum_values(site: int, argument: str, name: str) -> Source:
@@ -96,6 +98,17 @@ def _process_query(
         fields["updated_since"] = bindparam("f_updated", type_=DateTime(timezone=True))
     if "hasReuse" in given:
         fields["has_reuse"] = bool(given["hasReuse"])
+    if "kle" in given:
+        readers["f_kle"] = lambda args: check_kle_prefixes(args[site]["filter"]["kle"])
+        fields["kle_prefixes"] = bindparam("f_kle", type_=ARRAY(String))
+    if "umbrella" in given:
+        readers["f_umbrella"] = lambda args: [
+            parse_uuid_id(str(v), "Process", "filter.umbrella")
+            for v in args[site]["filter"]["umbrella"]
+        ]
+        fields["umbrellas"] = bindparam("f_umbrella", type_=ARRAY(Uuid))
+    if "isUmbrella" in given:
+        fields["is_umbrella"] = bool(given["isUmbrella"])
     if check_search(now.get("search")) is not None:
         readers["f_search"] = lambda args: check_search(args[site]["search"])
         fields["search"] = bindparam("f_search", type_=Text)
@@ -340,15 +353,18 @@ def node(scope: Scope, nodes: list[FieldNode]) -> str:
 
 def municipalities(scope: Scope, nodes: list[FieldNode]) -> str:
     site, now = scope.arguments("Query", nodes[0])
-    _known_arguments(now, {"first", "after"}, "municipalities")
+    _known_arguments(now, {"filter", "first", "after"}, "municipalities")
+    filters = municipality_filters(scope, site, now)
     first = scope.params.add(lambda args: checked_first(args[site]["first"]), "int")
-    conditions = ""
+    matching = " WHERE " + " AND ".join(f"({c})" for c in filters) if filters else ""
+    conditions = matching
     if now.get("after") is not None:
 
         def after(args: Args) -> str:
             return str(decode_cursor(args[site]["after"], MUNICIPALITY_ORDER)[1])
 
-        conditions = f" WHERE municipality.code > {scope.params.add(after, 'text')}"
+        later = f"municipality.code > {scope.params.add(after, 'text')}"
+        conditions = f"{matching} AND {later}" if filters else f" WHERE {later}"
     return _connection(
         scope,
         nodes,
@@ -362,7 +378,7 @@ def municipalities(scope: Scope, nodes: list[FieldNode]) -> str:
             " || '\",\"' || municipality.code || '\"]'"
         ),
         node=lambda field_nodes: object_json(scope, "Municipality", field_nodes, "municipality"),
-        count="(SELECT count(*) FROM municipality)",
+        count=f"(SELECT count(*) FROM municipality{matching})",
         first=first,
         after_given=now.get("after") is not None,
     )

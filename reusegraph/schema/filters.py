@@ -52,6 +52,17 @@ def check_municipality_code(code: str, field: str) -> None:
         )
 
 
+def check_kle_prefixes(prefixes: Sequence[str]) -> list[str]:
+    for prefix in prefixes:
+        if not KLE_PREFIX.match(prefix):
+            raise BadUserInput(
+                f"filter.kle: {prefix!r} is not a KLE prefix; use NN, NN.NN or NN.NN.NN"
+                " (e.g. '27.24')",
+                argument="filter.kle",
+            )
+    return list(prefixes)
+
+
 async def _known(
     loader: DataLoader[str, Any], codes: Sequence[str] | None, field: str, noun: str, listing: str
 ) -> list[str] | None:
@@ -130,13 +141,6 @@ class ProcessFilter:
     )
 
     async def to_query(self, info: Info, search: str | None) -> ProcessQuery:
-        for prefix in _given(self.kle):
-            if not KLE_PREFIX.match(prefix):
-                raise BadUserInput(
-                    f"filter.kle: {prefix!r} is not a KLE prefix; use NN, NN.NN or NN.NN.NN"
-                    " (e.g. '27.24')",
-                    argument="filter.kle",
-                )
         return ProcessQuery(
             municipalities=await municipality_codes(
                 info, _given(self.municipality), "filter.municipality"
@@ -148,7 +152,7 @@ class ProcessFilter:
             technologies=await technology_codes(info, _given(self.technology), "filter.technology"),
             it_systems=await it_system_codes(info, _given(self.it_system), "filter.itSystem"),
             vendors=[parse_uuid_id(v, "Vendor", "filter.vendor") for v in _given(self.vendor)],
-            kle_prefixes=_given(self.kle),
+            kle_prefixes=check_kle_prefixes(_given(self.kle)),
             updated_since=self.updated_since or None,
             has_reuse=None if self.has_reuse is strawberry.UNSET else self.has_reuse,
             umbrellas=[

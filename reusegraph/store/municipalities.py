@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import BindParameter, ColumnElement, any_, exists, func, select
 from sqlalchemy.engine import Row
 
 from reusegraph.store.engine import Reader
@@ -25,28 +25,48 @@ class MunicipalityQuery:
     uses_it_systems: Sequence[str] | None = None
 
 
-def _conditions(query: MunicipalityQuery) -> list[ColumnElement[bool]]:
+def contains_pattern(text: str) -> str:
+    """``ILIKE`` pattern for names containing ``text`` as written (wildcards escaped)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
+
+
+def _one_of(column: ColumnElement[Any], values: Any) -> ColumnElement[bool]:
+    """One array parameter when the compiled read path binds ``values`` per request."""
+    if isinstance(values, BindParameter):
+        return column == any_(values)
+    return column.in_(values)
+
+
+def _given(values: object) -> bool:
+    return isinstance(values, BindParameter) or bool(values)
+
+
+def municipality_filters(query: MunicipalityQuery) -> list[ColumnElement[bool]]:
+    """The filters of ``municipalities``, for both read paths: a field may hold a value or
+    a ``BindParameter`` of the compiled path (``name_contains``: its ``contains_pattern``)."""
     where: list[ColumnElement[bool]] = []
-    if query.codes:
-        where.append(M.c.code.in_(query.codes))
-    if query.countries:
-        where.append(M.c.country.in_(query.countries))
-    if query.name_contains:
-        pattern = query.name_contains.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
-        where.append(M.c.name.ilike(f"%{pattern}%"))
-    if query.uses_technologies:
+    if _given(query.codes):
+        where.append(_one_of(M.c.code, query.codes))
+    if _given(query.countries):
+        where.append(_one_of(M.c.country, query.countries))
+    if isinstance(query.name_contains, BindParameter):
+        where.append(M.c.name.ilike(query.name_contains))
+    elif query.name_contains:
+        where.append(M.c.name.ilike(contains_pattern(query.name_contains)))
+    if _given(query.uses_technologies):
         t = municipality_technology
         where.append(
             exists().where(
                 t.c.municipality_code == M.c.code,
-                t.c.technology_code.in_(query.uses_technologies),
+                _one_of(t.c.technology_code, query.uses_technologies),
             )
         )
-    if query.uses_it_systems:
+    if _given(query.uses_it_systems):
         s = municipality_it_system
         where.append(
             exists().where(
-                s.c.municipality_code == M.c.code, s.c.it_system_code.in_(query.uses_it_systems)
+                s.c.municipality_code == M.c.code,
+                _one_of(s.c.it_system_code, query.uses_it_systems),
             )
         )
     return where
@@ -61,7 +81,7 @@ async def list_municipalities(
     last: int | None = None,
     before: str | None = None,
 ) -> Page[Row[Any]]:
-    statement = select(M).where(*_conditions(query))
+    statement = select(M).where(*municipality_filters(query))
     return await fetch_page(
         reader,
         statement,
@@ -77,7 +97,7 @@ async def list_municipalities(
 
 
 async def count_municipalities(reader: Reader, query: MunicipalityQuery) -> int:
-    statement = select(func.count()).select_from(M).where(*_conditions(query))
+    statement = select(func.count()).select_from(M).where(*municipality_filters(query))
     return int((await reader.execute(statement)).scalar_one())
 
 

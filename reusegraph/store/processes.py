@@ -163,7 +163,11 @@ def process_filters(query: ProcessQuery) -> list[ColumnElement[bool]]:
         )
     if _given(query.vendors):
         where.append(_one_of(P.c.vendor_id, query.vendors))  # type: ignore[arg-type]
-    if query.kle_prefixes:
+    if isinstance(query.kle_prefixes, BindParameter):
+        # Any number of prefixes in one array parameter; the prefixes are checked
+        # (NN.NN.NN, no wildcards), so "starts with" is LIKE 'prefix%' as below.
+        where.append(P.c.kle.op("^@")(any_(query.kle_prefixes)))
+    elif query.kle_prefixes:
         where.append(or_(*(P.c.kle.startswith(prefix) for prefix in query.kle_prefixes)))
     if query.updated_since is not None:
         where.append(P.c.updated_at >= query.updated_since)
@@ -171,11 +175,12 @@ def process_filters(query: ProcessQuery) -> list[ColumnElement[bool]]:
         r = ReuseLink.__table__
         linked = exists().where(or_(r.c.derived_id == P.c.id, r.c.origin_id == P.c.id))
         where.append(linked if query.has_reuse else ~linked)
-    if query.umbrellas:
+    if _given(query.umbrellas):
         u = process_umbrella
-        where.append(exists().where(u.c.child_id == P.c.id, u.c.umbrella_id.in_(query.umbrellas)))
+        members = _one_of(u.c.umbrella_id, query.umbrellas)  # type: ignore[arg-type]
+        where.append(exists().where(u.c.child_id == P.c.id, members))
     if query.is_umbrella is not None:
-        umbrella = P.c.type.in_(UMBRELLA_TYPES)
+        umbrella = _one_of(P.c.type, UMBRELLA_TYPES)
         where.append(umbrella if query.is_umbrella else ~umbrella)
     if _given(query.search):
         where.append(P.c.search.op("@@")(ts_query(query.search)))  # type: ignore[arg-type]

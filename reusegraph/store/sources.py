@@ -12,7 +12,20 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, case, exists, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    String,
+    case,
+    exists,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.engine import Row
 
 from reusegraph.store.engine import Reader
@@ -41,6 +54,22 @@ def lag_seconds(row: Row[Any], now: datetime | None = None) -> float | None:
         return None
     since: datetime = row.last_success_at
     return max(0.0, ((now or datetime.now(UTC)) - since).total_seconds())
+
+
+def lag_seconds_sql() -> ColumnElement[float | None]:
+    """``lag_seconds`` in SQL at the statement's time, for answers PostgreSQL builds."""
+    unknown = or_(S.c.kind == SourceKind.HOSTED.value, S.c.last_success_at.is_(None))
+    lag = func.greatest(0.0, func.extract("epoch", func.now() - S.c.last_success_at))
+    return case((unknown, null()), else_=lag.cast(Float))
+
+
+def is_stale_sql() -> ColumnElement[bool]:
+    """``is_stale`` in SQL, rule for rule."""
+    return case(
+        (S.c.kind == SourceKind.HOSTED.value, false()),
+        (or_(S.c.last_success_at.is_(None), S.c.last_outcome == "failed"), true()),
+        else_=func.coalesce(lag_seconds_sql() > S.c.stale_after_seconds, false()),
+    )
 
 
 INTERNALS = ("endpoint", "secret_ref", "last_error")

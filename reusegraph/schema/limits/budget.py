@@ -61,13 +61,18 @@ class Admission:
     charge: Charge | None = None
     refusal: AppError | None = None
 
-    def report(self, limits: Limits, data: Any = None) -> dict[str, Any]:
-        """``extensions.cost``; ``actual`` only where the answer was built in Python."""
+    def report(
+        self, limits: Limits, data: Any = None, *, actual: int | None = None
+    ) -> dict[str, Any]:
+        """``extensions.cost``: ``actual`` counted in ``data``, or given (the compiled
+        path counts its answer in the JSON text)."""
         if self.requested is None:
             return {}
         cost: dict[str, Any] = {"requested": self.requested}
         if data is not None:
             cost["actual"] = count_objects(data)
+        elif actual is not None:
+            cost["actual"] = actual
         if limits.max_cost:
             cost["maximum"] = limits.max_cost
         if limits.budget is not None and self.charge is not None:
