@@ -47,6 +47,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
     """``database_url`` is resolved by the caller (it may be the embedded server's)."""
     db = Database(
         database_url,
+        api_url=settings.api_database_url,
         pool_size=settings.pool_size,
         statement_timeout_ms=settings.statement_timeout_ms,
     )
@@ -71,7 +72,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
     login = LoginRoutes(issuers, sessions, settings.public_url)
     sync_engine = SyncEngine(db)
     scheduler = SyncScheduler(sync_engine, settings.sync_check_seconds)
-    compiled = _compiled_path(settings, schema, db, database_url, limits)
+    compiled = _compiled_path(settings, schema, db, limits)
     graphql = GraphQLEndpoint(
         schema,
         db,
@@ -83,8 +84,9 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         on_issuers_changed=issuers.invalidate,
         compiled=compiled,
     )
+    watch_statements(db.request_engine.sync_engine, [observe_statement])
     watch_statements(db.engine.sync_engine, [observe_statement])
-    pools = PoolGauges(db.engine.pool, compiled.reads if compiled is not None else None)
+    pools = PoolGauges(db.request_engine.pool, compiled.reads if compiled is not None else None)
     request_log = RequestLog(
         slow_ms=settings.slow_request_ms, with_variables=settings.log_variables
     )
@@ -95,6 +97,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         current = await current_revision(db.engine)
         if current != head_revision():
             raise SchemaBehind(current, head_revision())
+        await db.prepare_request_login()
         scheduler.start()
         if sweeper:
             sweeper.start()
@@ -168,13 +171,13 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
 
 
 def _compiled_path(
-    settings: Settings, schema: Schema, db: Database, database_url: str, limits: Limits
+    settings: Settings, schema: Schema, db: Database, limits: Limits
 ) -> CompiledPath | None:
     if not settings.compiled_reads:
         return None
     compiler = Compiler(schema._schema, schema.checks.rules, schema.checks.max_tokens)
     reads = CompiledReads(
-        database_url,
+        db.request_login.url,
         pool_size=settings.pool_size,
         statement_timeout_ms=settings.statement_timeout_ms,
     )

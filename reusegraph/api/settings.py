@@ -20,6 +20,9 @@ class SettingsError(ValueError):
 class Settings:
     database_url: str | None = None
     """DATABASE_URL: PostgreSQL 14+ to use. Unset: an embedded PostgreSQL in REUSEGRAPH_DATA_DIR."""
+    api_database_url: str | None = None
+    """REUSEGRAPH_API_DATABASE_URL: the login request connections use, one that cannot become
+    the system role. Unset: reusegraph_api_login on DATABASE_URL's server, password derived."""
     data_dir: Path = Path(".reusegraph")
     """REUSEGRAPH_DATA_DIR: where the embedded PostgreSQL keeps its data."""
     host: str = "127.0.0.1"

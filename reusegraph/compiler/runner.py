@@ -11,6 +11,7 @@ reset query on release (the transaction's end already resets every setting we ma
 from typing import Any
 
 import asyncpg
+from sqlalchemy.engine import URL
 
 from reusegraph.auth.principal import Principal
 from reusegraph.compiler.plans import CompiledAnswer
@@ -20,7 +21,7 @@ from reusegraph.store.urls import asyncpg_dsn
 
 
 class CompiledReads:
-    def __init__(self, url: str, *, pool_size: int, statement_timeout_ms: int) -> None:
+    def __init__(self, url: str | URL, *, pool_size: int, statement_timeout_ms: int) -> None:
         self.url = asyncpg_dsn(url)
         self.pool_size = pool_size
         self.statement_timeout_ms = statement_timeout_ms
