@@ -61,7 +61,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
     answer_empty_lists_for_first_zero(schema._schema)
     sweeper = BudgetSweeper(budget, db.engine) if budget else None
     trusted = (
-        TrustedDocuments.load(settings.trusted_documents)
+        TrustedDocuments.from_setting(settings.trusted_documents)
         if settings.trusted_documents is not None
         else None
     )

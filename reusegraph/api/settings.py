@@ -78,7 +78,8 @@ class Settings:
     """REUSEGRAPH_PRODUCTION: refuse development conveniences (dev mode, demo data), switch
     off introspection and suggestions, and keep the schema out of validation messages."""
     trusted_documents: Path | None = None
-    """REUSEGRAPH_TRUSTED_DOCUMENTS: a JSON file of hash to document: run only those."""
+    """REUSEGRAPH_TRUSTED_DOCUMENTS: run only trusted documents: those of this JSON file (hash to
+    document) and those admins registered; `registered`: only those admins registered."""
     dev_mode: bool = False
     """REUSEGRAPH_DEV_MODE: trust the local issuer of `reusegraph dev-token`; never production."""
     sync_check_seconds: int = 60
