@@ -39,7 +39,8 @@ from reusegraph.schema.core.inputs import answer_empty_lists_for_first_zero
 from reusegraph.schema.limits.budget import Limits
 from reusegraph.store.engine import Database
 from reusegraph.store.errors import SchemaBehind
-from reusegraph.store.rate_limits import BudgetSweeper, RateBudget
+from reusegraph.store.rate_limits import Budget, BudgetSweeper, RateBudget
+from reusegraph.store.redis_budget import RedisRateBudget
 from reusegraph.store.schema_version import current_revision, head_revision
 
 
@@ -51,15 +52,13 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         pool_size=settings.pool_size,
         statement_timeout_ms=settings.statement_timeout_ms,
     )
-    budget = None
-    if settings.rate_limit:
-        budget = RateBudget(settings.rate_limit, settings.rate_limit_window_seconds)
+    budget, redis_budget = _budget(settings, db)
     limits = Limits(settings.max_cost, budget, parse_proxies(settings.trusted_proxies))
     schema = build_schema(
         max_depth=settings.max_depth, max_aliases=settings.max_aliases, cost_limits=limits
     )
     answer_empty_lists_for_first_zero(schema._schema)
-    sweeper = BudgetSweeper(budget, db.engine) if budget else None
+    sweeper = BudgetSweeper(budget) if isinstance(budget, RateBudget) else None
     trusted = (
         TrustedDocuments.from_setting(settings.trusted_documents)
         if settings.trusted_documents is not None
@@ -107,6 +106,8 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         finally:
             if sweeper:
                 await sweeper.stop()
+            if redis_budget is not None:
+                await redis_budget.close()
             await scheduler.stop()
             await sync_engine.aclose()
             await client.aclose()
@@ -168,6 +169,19 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
     app.state.issuers = issuers
     app.state.keys = keys
     return app
+
+
+def _budget(settings: Settings, db: Database) -> tuple[Budget | None, RedisRateBudget | None]:
+    """The per-caller budget: in Redis when REDIS_URL is set, else in PostgreSQL."""
+    if not settings.rate_limit:
+        return None, None
+    capacity, window = settings.rate_limit, settings.rate_limit_window_seconds
+    if settings.redis_url:
+        redis = RedisRateBudget.from_url(
+            settings.redis_url, capacity, window, prefix=settings.redis_key_prefix
+        )
+        return redis, redis
+    return RateBudget(capacity, window, db.engine), None
 
 
 def _compiled_path(

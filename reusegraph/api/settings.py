@@ -52,9 +52,14 @@ class Settings:
     request_timeout_ms: int = 30000
     """REUSEGRAPH_REQUEST_TIMEOUT_MS: longest a GraphQL request may take in all (0: no limit)."""
     rate_limit: int = 500000
-    """REUSEGRAPH_RATE_LIMIT: points each caller may spend per window, in PostgreSQL (0: off)."""
+    """REUSEGRAPH_RATE_LIMIT: points each caller may spend per window, in PostgreSQL or Redis
+    (0: off)."""
     rate_limit_window_seconds: int = 60
     """REUSEGRAPH_RATE_LIMIT_WINDOW_SECONDS: the window in which a spent budget refills."""
+    redis_url: str | None = None
+    """REDIS_URL: keep the per-caller budgets in this Redis instead of PostgreSQL."""
+    redis_key_prefix: str = "reusegraph:"
+    """REUSEGRAPH_REDIS_KEY_PREFIX: the prefix of the budget keys in Redis (one per deployment)."""
     trusted_proxies: str | None = None
     """REUSEGRAPH_TRUSTED_PROXIES: proxy addresses or networks whose X-Forwarded-For is trusted."""
     compiled_reads: bool = True
@@ -140,6 +145,8 @@ class Settings:
 def variable_name(field_name: str) -> str:
     if field_name == "database_url":
         return "DATABASE_URL"
+    if field_name == "redis_url":
+        return "REDIS_URL"
     if field_name == "pool_size":
         return "REUSEGRAPH_DB_POOL_SIZE"
     return f"REUSEGRAPH_{field_name.upper()}"
