@@ -27,7 +27,6 @@ import secrets
 from dataclasses import dataclass
 
 import asyncpg
-from sqlalchemy import text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -129,7 +128,8 @@ async def _set_password(system: AsyncEngine, password: str) -> None:
     try:
         async with system.connect() as connection:
             # The verifier is base64, '$' and ':' only, never a quote: a literal is safe.
-            await connection.execute(text(f"ALTER ROLE {LOGIN} PASSWORD '{verifier}'"))
+            # As driver SQL: the verifier's ':' must not be read as bind parameters.
+            await connection.exec_driver_sql(f"ALTER ROLE {LOGIN} PASSWORD '{verifier}'")
             await connection.commit()
     except DBAPIError as error:
         raise RequestLoginError(
