@@ -25,7 +25,10 @@ NODE_PEERS = ROOT / "tests" / "node"
 
 
 def ensure_environment() -> None:
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    """Pinned versions first (``requirements/test.lock``, hash-checked, as CI installs
+    them), then the project itself, which adds only what the lock does not name yet."""
+    sources = (ROOT / "pyproject.toml", ROOT / "requirements" / "test.lock")
+    wanted = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted and PYTHON.exists():
         return
     if not PYTHON.exists():
@@ -34,6 +37,8 @@ def ensure_environment() -> None:
     print("Installing reusegraph and its test tools into .venv ...", flush=True)
     pip = [str(PYTHON), "-m", "pip", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
+    lock = ROOT / "requirements" / "test.lock"
+    subprocess.run([*pip, "install", "--require-hashes", "-r", str(lock)], check=True)
     subprocess.run([*pip, "install", "-e", f"{ROOT}[test]"], check=True)
     STAMP.write_text(wanted)
 

@@ -11,6 +11,7 @@ from reusegraph.schema import build_schema
 from reusegraph.schema.limits import cost as rules
 from reusegraph.schema.limits.budget import DEFAULT_MAX_COST, count_objects
 from reusegraph.schema.limits.cost import TooManyFields, cost_table, estimate
+from reusegraph.schema.limits.estimates import remembered_estimate
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "reusegraph" / "api" / "examples"
@@ -205,3 +206,15 @@ def test_readme_documents_every_cost_rule() -> None:
     documented = set(re.findall(r"^\| (.+?) \| (.+?) \|$", readme, re.M))
     missing = [row for row in cost_table() if row not in documented]
     assert not missing, f"README's cost table lacks: {missing}"
+
+
+def test_a_repeated_operation_is_priced_once_and_new_variables_are_priced_anew(
+    schema: GraphQLSchema,
+) -> None:
+    document = parse("query Q($n: Int) { processes(first: $n) { nodes { title } } }")
+    ten = remembered_estimate(schema, document, None, {"n": 10})
+    assert ten.cost == 11
+    assert remembered_estimate(schema, document, None, {"n": 10}) is ten
+    assert remembered_estimate(schema, document, None, {"n": 20}).cost == 21
+    same_text = parse("query Q($n: Int) { processes(first: $n) { nodes { title } } }")
+    assert remembered_estimate(schema, same_text, None, {"n": 10}) is not ten

@@ -97,6 +97,8 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         if current != head_revision():
             raise SchemaBehind(current, head_revision())
         await db.prepare_request_login()
+        if compiled is not None:
+            await compiled.open()
         scheduler.start()
         if sweeper:
             sweeper.start()

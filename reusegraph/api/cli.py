@@ -483,4 +483,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         settings = Settings.from_environ()
     except SettingsError as error:
         parser.exit(2, f"reusegraph: {error}\n")
-    args.run(args, settings)
+    try:
+        args.run(args, settings)
+    except SettingsError as error:  # found only when a command needs it (no database)
+        parser.exit(2, f"reusegraph: {error}\n")

@@ -12,7 +12,7 @@ import uvicorn
 
 from reusegraph.api.headers import LimitedHttpToolsProtocol
 from reusegraph.api.logs import configure_logging
-from reusegraph.api.settings import Settings
+from reusegraph.api.settings import Settings, SettingsError
 from reusegraph.api.trusted import TrustedDocuments, TrustedDocumentsError
 from reusegraph.store.databases import create_database, database_exists
 from reusegraph.store.embedded import EmbeddedPostgres
@@ -29,10 +29,26 @@ class ResolvedDatabase:
     embedded: EmbeddedPostgres | None
 
 
+NO_DATABASE = (
+    "No database: DATABASE_URL is not set and the embedded PostgreSQL is off"
+    " (REUSEGRAPH_EMBEDDED=false, as in the container image, or production mode)."
+    " Set DATABASE_URL=postgresql://USER:PASSWORD@HOST:5432/DATABASE (PostgreSQL 14 or newer),"
+    " or REUSEGRAPH_EMBEDDED=true for a throwaway demo whose data lives in"
+    " REUSEGRAPH_DATA_DIR (in a container: lost with the container)."
+)
+
+
+class NoDatabase(SettingsError):
+    """Neither DATABASE_URL nor the embedded server: stop before anything starts."""
+
+
 def resolve_database(settings: Settings) -> ResolvedDatabase:
-    """DATABASE_URL if set; otherwise start the embedded server and its ``reusegraph`` database."""
+    """DATABASE_URL if set; otherwise the embedded server and its ``reusegraph`` database,
+    unless that is off (``REUSEGRAPH_EMBEDDED``): then ``NoDatabase``, never a guess."""
     if settings.database_url:
         return ResolvedDatabase(settings.database_url, None)
+    if not settings.embedded_on:
+        raise NoDatabase(NO_DATABASE)
     embedded = EmbeddedPostgres(settings.data_dir.resolve() / "postgres")
     server = embedded.start()
     if not asyncio.run(database_exists(str(server), EMBEDDED_DATABASE)):

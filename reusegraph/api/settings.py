@@ -25,6 +25,9 @@ class Settings:
     the system role. Unset: reusegraph_api_login on DATABASE_URL's server, password derived."""
     data_dir: Path = Path(".reusegraph")
     """REUSEGRAPH_DATA_DIR: where the embedded PostgreSQL keeps its data."""
+    embedded: bool | None = None
+    """REUSEGRAPH_EMBEDDED: without DATABASE_URL, start an embedded PostgreSQL (default: on,
+    off in production mode; the container image sets it off)."""
     host: str = "127.0.0.1"
     """REUSEGRAPH_HOST: address to listen on."""
     port: int = 8000
@@ -138,6 +141,10 @@ class Settings:
         return settings
 
     @property
+    def embedded_on(self) -> bool:
+        return self.embedded if self.embedded is not None else not self.production
+
+    @property
     def graphiql_on(self) -> bool:
         return self.graphiql if self.graphiql is not None else not self.production
 
@@ -152,7 +159,9 @@ def variable_name(field_name: str) -> str:
     return f"REUSEGRAPH_{field_name.upper()}"
 
 
-_OPTIONAL_BOOLEANS = frozenset({"REUSEGRAPH_DEMO_DATA", "REUSEGRAPH_GRAPHIQL"})
+_OPTIONAL_BOOLEANS = frozenset(
+    {"REUSEGRAPH_DEMO_DATA", "REUSEGRAPH_GRAPHIQL", "REUSEGRAPH_EMBEDDED"}
+)
 _PATHS = frozenset({"REUSEGRAPH_TRUSTED_DOCUMENTS"})
 
 

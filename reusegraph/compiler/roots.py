@@ -201,6 +201,7 @@ def _connection(
     first: str,
     after_given: bool,
 ) -> str:
+    scope.open_joins(table)
     columns = ["row_number() OVER (ORDER BY " + row_order + ") AS _n", cursor + " AS _c"]
     pairs: list[tuple[str, str]] = []
     within = f"FILTER (WHERE _n <= {first})"
@@ -242,7 +243,7 @@ def _connection(
             raise NotCompilable(f"field {type_name}.{name}")
     return (
         f"(SELECT {json_object(pairs)} FROM (SELECT {', '.join(columns)}"
-        f" FROM ({page}) AS {table}) AS page GROUP BY ())"
+        f" FROM ({page}) AS {table}{scope.joined(table)}) AS page GROUP BY ())"
     )
 
 
@@ -264,8 +265,9 @@ def _page_info(
 def process(scope: Scope, nodes: list[FieldNode]) -> str:
     site, _now = scope.arguments("Query", nodes[0])
     key = scope.params.add(lambda args: parse_uuid_id(str(args[site]["id"]), "Process"), "uuid")
+    scope.open_joins("process")
     body = object_json(scope, "Process", nodes, "process")
-    return f"(SELECT {body} FROM process WHERE process.id = {key})"
+    return f"(SELECT {body} FROM process{scope.joined('process')} WHERE process.id = {key})"
 
 
 def municipality(scope: Scope, nodes: list[FieldNode]) -> str:
@@ -277,8 +279,10 @@ def municipality(scope: Scope, nodes: list[FieldNode]) -> str:
         return value
 
     key = scope.params.add(code, "text")
+    scope.open_joins("municipality")
     body = object_json(scope, "Municipality", nodes, "municipality")
-    return f"(SELECT {body} FROM municipality WHERE municipality.code = {key})"
+    joins = scope.joined("municipality")
+    return f"(SELECT {body} FROM municipality{joins} WHERE municipality.code = {key})"
 
 
 def node(scope: Scope, nodes: list[FieldNode]) -> str:
@@ -300,11 +304,17 @@ def node(scope: Scope, nodes: list[FieldNode]) -> str:
 
     process_key = scope.params.add(part("Process"), "uuid")
     code = scope.params.add(part("Municipality"), "text")
+    scope.open_joins("process")
     as_process = object_json(scope, "Process", nodes, "process")
+    process_joins = scope.joined("process")
+    scope.open_joins("municipality")
     as_municipality = object_json(scope, "Municipality", nodes, "municipality")
+    municipality_joins = scope.joined("municipality")
     return (
-        f"coalesce((SELECT {as_process} FROM process WHERE process.id = {process_key}),"
-        f" (SELECT {as_municipality} FROM municipality WHERE municipality.code = {code}))"
+        f"coalesce((SELECT {as_process} FROM process{process_joins}"
+        f" WHERE process.id = {process_key}),"
+        f" (SELECT {as_municipality} FROM municipality{municipality_joins}"
+        f" WHERE municipality.code = {code}))"
     )
 
 

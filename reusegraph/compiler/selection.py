@@ -34,10 +34,27 @@ class Scope:
     guards: list[str] = field(default_factory=list)
     """Conditions the request must meet for the compiled answer to stand (else NULL)."""
     aliases: int = 0
+    joins: dict[str, list[str]] = field(default_factory=dict)
+    """Per open row alias: the ``LEFT JOIN LATERAL`` clauses its to-one children asked for."""
 
     def alias(self, prefix: str) -> str:
         self.aliases += 1
         return f"{prefix}{self.aliases}"
+
+    def open_joins(self, t: str) -> None:
+        """The FROM that names ``t`` will take joins: call before writing its row's body."""
+        self.joins[t] = []
+
+    def join(self, t: str, clause: str) -> bool:
+        """Add a join to ``t``'s FROM; False when that FROM takes none."""
+        if t not in self.joins:
+            return False
+        self.joins[t].append(clause)
+        return True
+
+    def joined(self, t: str) -> str:
+        """The joins for ``t``'s FROM, once its body is written (closes ``t``)."""
+        return "".join(" " + clause for clause in self.joins.pop(t, []))
 
     def arguments(self, owner: str, node: FieldNode) -> tuple[int, dict[str, Any]]:
         """The site's index (for per-request sources) and its values now (for the plan's

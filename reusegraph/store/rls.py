@@ -55,17 +55,32 @@ def transaction_settings(
 
 
 def settings_sql(viewer: Principal | None, timeout_ms: int, *, read_only: bool) -> str:
-    """The same settings as one SQL text with literal values, for the compiled read path to
-    send together with its ``BEGIN`` in one simple-protocol message (one round trip).
+    """The same settings as one SQL text with literal values, to send in one
+    simple-protocol message (one round trip).
 
-    Safe only with ``standard_conforming_strings`` on (its pool sets it); the values are
-    a token's validated subject and municipality code.
+    Safe only with ``standard_conforming_strings`` on; the values are a token's validated
+    subject and municipality code.
     """
     statement, params = transaction_settings(viewer, timeout_ms, read_only=read_only)
-    text_ = statement.text
+    return _with_literals(statement.text, params)
+
+
+def _with_literals(template: str, params: dict[str, Any]) -> str:
     for name, value in params.items():
-        text_ = text_.replace(f":{name},", f"{_literal(str(value))},")
-    return text_
+        template = template.replace(f":{name},", f"{_literal(str(value))},")
+    return template
+
+
+def session_settings_sql(viewer: Principal, timeout_ms: int) -> str:
+    """The viewer's settings for the rest of the session, not the transaction: for the
+    compiled read path, whose answer is one statement in its own implicit transaction.
+
+    Every setting is written each time, so whatever the connection's previous user set
+    is replaced before the next statement runs. Read-only comes from the connection's
+    ``default_transaction_read_only``, not from here.
+    """
+    statement, params = transaction_settings(viewer, timeout_ms, read_only=False)
+    return _with_literals(statement.text.replace(", true)", ", false)"), params)
 
 
 def _literal(value: str) -> str:

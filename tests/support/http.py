@@ -56,6 +56,8 @@ async def serving(
 class GraphQLClient:
     def __init__(self, http: httpx.AsyncClient) -> None:
         self.http = http
+        self.app: Any = None
+        """The app under test, where ``running_api`` made it (to read its counters)."""
 
     async def post(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         response = await self.http.post("/graphql", json={"query": query, "variables": variables})
@@ -92,4 +94,5 @@ async def running_api(database_url: str, **settings: Any) -> AsyncIterator[Graph
     config = Settings(**settings)
     app = create_app(config, database_url)
     async with serving(app, settings=config) as base_url, graphql_client(base_url) as client:
+        client.app = app
         yield client

@@ -25,7 +25,8 @@ from strawberry.extensions import SchemaExtension
 
 from reusegraph.auth.callers import Network, caller_of, client_address
 from reusegraph.schema.core.errors import AppError
-from reusegraph.schema.limits.cost import MAX_FIELDS, TooManyFields, estimate
+from reusegraph.schema.limits.cost import MAX_FIELDS, TooManyFields
+from reusegraph.schema.limits.estimates import remembered_estimate
 from reusegraph.store.rate_limits import Budget, Charge
 
 DEFAULT_MAX_COST = 50_000
@@ -87,7 +88,7 @@ async def admit(
     """Estimates the operation and charges the caller (``caller`` None: no budget): the one
     admission both read paths, the executor's and the compiled one, go through."""
     try:
-        found = estimate(schema, document, operation_name, variables)
+        found = remembered_estimate(schema, document, operation_name, variables)
     except TooManyFields:
         return Admission(
             refusal=QueryTooComplex(
