@@ -48,7 +48,8 @@ async def app_client(
             autocommit = conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
             statements.append(("autocommit " if autocommit else "") + statement)
 
-        event.listen(app.state.db.engine.sync_engine, "before_cursor_execute", count)
+        for engine in (app.state.db.engine, app.state.db.request_engine):
+            event.listen(engine.sync_engine, "before_cursor_execute", count)
     async with serving(app) as base, httpx.AsyncClient(base_url=base, timeout=120) as http:
         yield http
 

@@ -241,8 +241,8 @@ SETTINGS = (
 
 
 async def backend_and_settings(db: Database) -> tuple[Any, ...]:
-    """What a connection taken from the pool without a caller carries."""
-    async with db.engine.connect() as conn:
+    """What a connection taken from the request pool without a caller carries."""
+    async with db.request_engine.connect() as conn:
         return tuple((await conn.execute(text(SETTINGS))).one())
 
 
@@ -276,7 +276,7 @@ async def test_the_next_user_of_a_pooled_connection_does_not_inherit_the_caller(
 
     user, pid, *left = await backend_and_settings(db)
     assert pid == member_pid
-    assert user != "reusegraph_api", "the role ended with the transaction"
+    assert user == "reusegraph_api_login", "the role ended with the transaction"
     assert left == ["", "", "", ""]
 
 

@@ -180,7 +180,7 @@ async def test_statements_do_not_grow_with_the_number_of_results(empty_db: Datab
     def count(*args: Any) -> None:
         statements.append(args[2])
 
-    event.listen(empty_db.engine.sync_engine, "before_cursor_execute", count)
+    event.listen(empty_db.request_engine.sync_engine, "before_cursor_execute", count)
     sizes = []
     for first in (1, 30):
         statements.clear()

@@ -54,7 +54,7 @@ async def counted_api(empty_db: Database) -> AsyncIterator[tuple[GraphQLClient, 
     def count(*args: Any) -> None:
         statements.append(args[2])
 
-    event.listen(app.state.db.engine.sync_engine, "before_cursor_execute", count)
+    event.listen(app.state.db.request_engine.sync_engine, "before_cursor_execute", count)
     async with serving(app) as base_url, graphql_client(base_url) as client:
         yield client, statements
 

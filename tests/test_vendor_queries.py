@@ -258,7 +258,7 @@ async def counted(seeded: Database) -> AsyncIterator[tuple[GraphQLClient, list[s
         if "set_config(" not in args[2]:
             statements.append(args[2])
 
-    event.listen(app.state.db.engine.sync_engine, "before_cursor_execute", count)
+    event.listen(app.state.db.request_engine.sync_engine, "before_cursor_execute", count)
     async with serving(app) as base_url, graphql_client(base_url) as client:
         yield client, statements
 

@@ -39,7 +39,8 @@ from reusegraph.schema.core.inputs import answer_empty_lists_for_first_zero
 from reusegraph.schema.limits.budget import Limits
 from reusegraph.store.engine import Database
 from reusegraph.store.errors import SchemaBehind
-from reusegraph.store.rate_limits import BudgetSweeper, RateBudget
+from reusegraph.store.rate_limits import Budget, BudgetSweeper, RateBudget
+from reusegraph.store.redis_budget import RedisRateBudget
 from reusegraph.store.schema_version import current_revision, head_revision
 
 
@@ -47,20 +48,19 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
     """``database_url`` is resolved by the caller (it may be the embedded server's)."""
     db = Database(
         database_url,
+        api_url=settings.api_database_url,
         pool_size=settings.pool_size,
         statement_timeout_ms=settings.statement_timeout_ms,
     )
-    budget = None
-    if settings.rate_limit:
-        budget = RateBudget(settings.rate_limit, settings.rate_limit_window_seconds)
+    budget, redis_budget = _budget(settings, db)
     limits = Limits(settings.max_cost, budget, parse_proxies(settings.trusted_proxies))
     schema = build_schema(
         max_depth=settings.max_depth, max_aliases=settings.max_aliases, cost_limits=limits
     )
     answer_empty_lists_for_first_zero(schema._schema)
-    sweeper = BudgetSweeper(budget, db.engine) if budget else None
+    sweeper = BudgetSweeper(budget) if isinstance(budget, RateBudget) else None
     trusted = (
-        TrustedDocuments.load(settings.trusted_documents)
+        TrustedDocuments.from_setting(settings.trusted_documents)
         if settings.trusted_documents is not None
         else None
     )
@@ -71,7 +71,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
     login = LoginRoutes(issuers, sessions, settings.public_url)
     sync_engine = SyncEngine(db)
     scheduler = SyncScheduler(sync_engine, settings.sync_check_seconds)
-    compiled = _compiled_path(settings, schema, db, database_url, limits)
+    compiled = _compiled_path(settings, schema, db, limits)
     graphql = GraphQLEndpoint(
         schema,
         db,
@@ -83,8 +83,9 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         on_issuers_changed=issuers.invalidate,
         compiled=compiled,
     )
+    watch_statements(db.request_engine.sync_engine, [observe_statement])
     watch_statements(db.engine.sync_engine, [observe_statement])
-    pools = PoolGauges(db.engine.pool, compiled.reads if compiled is not None else None)
+    pools = PoolGauges(db.request_engine.pool, compiled.reads if compiled is not None else None)
     request_log = RequestLog(
         slow_ms=settings.slow_request_ms, with_variables=settings.log_variables
     )
@@ -95,6 +96,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         current = await current_revision(db.engine)
         if current != head_revision():
             raise SchemaBehind(current, head_revision())
+        await db.prepare_request_login()
         if compiled is not None:
             await compiled.open()
         scheduler.start()
@@ -106,6 +108,8 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         finally:
             if sweeper:
                 await sweeper.stop()
+            if redis_budget is not None:
+                await redis_budget.close()
             await scheduler.stop()
             await sync_engine.aclose()
             await client.aclose()
@@ -169,14 +173,27 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
     return app
 
 
+def _budget(settings: Settings, db: Database) -> tuple[Budget | None, RedisRateBudget | None]:
+    """The per-caller budget: in Redis when REDIS_URL is set, else in PostgreSQL."""
+    if not settings.rate_limit:
+        return None, None
+    capacity, window = settings.rate_limit, settings.rate_limit_window_seconds
+    if settings.redis_url:
+        redis = RedisRateBudget.from_url(
+            settings.redis_url, capacity, window, prefix=settings.redis_key_prefix
+        )
+        return redis, redis
+    return RateBudget(capacity, window, db.engine), None
+
+
 def _compiled_path(
-    settings: Settings, schema: Schema, db: Database, database_url: str, limits: Limits
+    settings: Settings, schema: Schema, db: Database, limits: Limits
 ) -> CompiledPath | None:
     if not settings.compiled_reads:
         return None
     compiler = Compiler(schema._schema, schema.checks.rules, schema.checks.max_tokens)
     reads = CompiledReads(
-        database_url,
+        db.request_login.url,
         pool_size=settings.pool_size,
         statement_timeout_ms=settings.statement_timeout_ms,
     )

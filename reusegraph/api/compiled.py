@@ -52,11 +52,8 @@ class CompiledPath:
         if await self.freshness.any_stale():
             return "a source is stale (the executor names it in extensions)"
         caller = caller_from(self.limits, request, viewer)
-        engine = self.freshness.db.engine
         schema = self.compiler.schema
-        admission = await admit(
-            self.limits, schema, document, operation_name, variables, caller, engine
-        )
+        admission = await admit(self.limits, schema, document, operation_name, variables, caller)
         if admission.refusal is not None:
             return "refused by the cost limit or the budget"
         data = await self.reads.run(viewer, compiled)

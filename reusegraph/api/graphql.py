@@ -29,7 +29,7 @@ from reusegraph.api.trusted import NOT_FOUND as PERSISTED_QUERY_NOT_FOUND
 from reusegraph.api.trusted import NotTrusted, TrustedDocuments
 from reusegraph.auth.authenticator import Authenticator, challenge
 from reusegraph.auth.errors import AuthError, InvalidToken
-from reusegraph.auth.principal import Principal
+from reusegraph.auth.principal import Principal, Role
 from reusegraph.observability.requests import note_operation
 from reusegraph.schema.context import Context
 from reusegraph.schema.core.errors import format_error
@@ -108,7 +108,7 @@ class GraphQLEndpoint:
                 return self._graphiql_page()
             params = await self._parse(request)
             viewer = await self._authenticate(request)
-            query = self._document(params)
+            query = await self._document(params, viewer)
             variables = params.get("variables")
             operation_name = params.get("operationName")
             prepared = self.operations.prepare(query, operation_name, QUERIES_ONLY if get else None)
@@ -215,16 +215,26 @@ class GraphQLEndpoint:
             self._page = render_graphiql(dict(schema) if schema is not None else None)
         return HTMLResponse(self._page.html, headers=self._page.headers)
 
-    def _document(self, params: dict[str, Any]) -> str:
-        """The document to run: the request's, or (trusted documents) the registered one."""
+    async def _document(self, params: dict[str, Any], viewer: Principal) -> str:
+        """The document to run: the request's, or (trusted documents) the registered one;
+        an admin may send any document (``api/trusted.py``)."""
         query = params.get("query")
         document_id = params.get("documentId")
         extensions = params.get("extensions") or {}
-        if self.trusted is not None:
+        trusted = self.trusted
+        sends_text = isinstance(query, str) and bool(query.strip()) and document_id is None
+        if trusted is not None and not (sends_text and Role.ADMIN in viewer.roles):
             try:
-                return self.trusted.document_of(query, document_id, extensions)
+                return await trusted.document_of(query, document_id, extensions, self.db)
             except NotTrusted as error:
                 raise Refused([request_error(str(error), PERSISTED_QUERY_NOT_FOUND)]) from None
+            except DatabaseUnavailable:
+                raise RequestError(
+                    503,
+                    "The database is unavailable; try again shortly.",
+                    {"Retry-After": "5"},
+                    "SERVICE_UNAVAILABLE",
+                ) from None
         if not isinstance(query, str) or not query.strip():
             if document_id is not None or "persistedQuery" in extensions:
                 raise RequestError(

@@ -97,7 +97,7 @@ def serve(settings: Settings, *, migrate: bool = False) -> None:
     say = Say()
     if settings.trusted_documents is not None:
         try:  # read again by each worker; a bad file stops the server here, with its reason
-            TrustedDocuments.load(settings.trusted_documents)
+            TrustedDocuments.from_setting(settings.trusted_documents)
         except TrustedDocumentsError as error:
             say(str(error))
             raise SystemExit(2) from None

@@ -20,6 +20,9 @@ class SettingsError(ValueError):
 class Settings:
     database_url: str | None = None
     """DATABASE_URL: PostgreSQL 14+ to use. Unset: an embedded PostgreSQL in REUSEGRAPH_DATA_DIR."""
+    api_database_url: str | None = None
+    """REUSEGRAPH_API_DATABASE_URL: the login request connections use, one that cannot become
+    the system role. Unset: reusegraph_api_login on DATABASE_URL's server, password derived."""
     data_dir: Path = Path(".reusegraph")
     """REUSEGRAPH_DATA_DIR: where the embedded PostgreSQL keeps its data."""
     embedded: bool | None = None
@@ -52,9 +55,14 @@ class Settings:
     request_timeout_ms: int = 30000
     """REUSEGRAPH_REQUEST_TIMEOUT_MS: longest a GraphQL request may take in all (0: no limit)."""
     rate_limit: int = 500000
-    """REUSEGRAPH_RATE_LIMIT: points each caller may spend per window, in PostgreSQL (0: off)."""
+    """REUSEGRAPH_RATE_LIMIT: points each caller may spend per window, in PostgreSQL or Redis
+    (0: off)."""
     rate_limit_window_seconds: int = 60
     """REUSEGRAPH_RATE_LIMIT_WINDOW_SECONDS: the window in which a spent budget refills."""
+    redis_url: str | None = None
+    """REDIS_URL: keep the per-caller budgets in this Redis instead of PostgreSQL."""
+    redis_key_prefix: str = "reusegraph:"
+    """REUSEGRAPH_REDIS_KEY_PREFIX: the prefix of the budget keys in Redis (one per deployment)."""
     trusted_proxies: str | None = None
     """REUSEGRAPH_TRUSTED_PROXIES: proxy addresses or networks whose X-Forwarded-For is trusted."""
     compiled_reads: bool = True
@@ -78,7 +86,8 @@ class Settings:
     """REUSEGRAPH_PRODUCTION: refuse development conveniences (dev mode, demo data), switch
     off introspection and suggestions, and keep the schema out of validation messages."""
     trusted_documents: Path | None = None
-    """REUSEGRAPH_TRUSTED_DOCUMENTS: a JSON file of hash to document: run only those."""
+    """REUSEGRAPH_TRUSTED_DOCUMENTS: run only trusted documents: those of this JSON file (hash to
+    document) and those admins registered; `registered`: only those admins registered."""
     dev_mode: bool = False
     """REUSEGRAPH_DEV_MODE: trust the local issuer of `reusegraph dev-token`; never production."""
     sync_check_seconds: int = 60
@@ -143,6 +152,8 @@ class Settings:
 def variable_name(field_name: str) -> str:
     if field_name == "database_url":
         return "DATABASE_URL"
+    if field_name == "redis_url":
+        return "REDIS_URL"
     if field_name == "pool_size":
         return "REUSEGRAPH_DB_POOL_SIZE"
     return f"REUSEGRAPH_{field_name.upper()}"

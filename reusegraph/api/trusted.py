@@ -6,13 +6,19 @@ preset and Relay write as persisted documents) or an Apollo persisted query mani
 hash is the SHA-256 of the document's exact text, in hex, optionally prefixed
 ``sha256:``; each is checked against its document when the file is read.
 
+Admins also register documents at runtime (``trustedDocumentRegister``, kept in the
+``trusted_document`` table, so every replica sees them): a hash runs when it is in the
+file or in the table. The setting's value ``registered`` turns the mode on with the
+table alone.
+
 A client sends the hash as ``documentId`` (the GraphQL-over-HTTP persisted documents
 proposal), as ``extensions.persistedQuery.sha256Hash`` (Apollo), or sends the full text
 as ``query``, which runs only when its hash is registered. Anything else is refused
-with ``PERSISTED_QUERY_NOT_FOUND``.
+with ``PERSISTED_QUERY_NOT_FOUND``. An admin's token may send any document, as GraphQL
+Hive's ``allowArbitraryDocuments`` allows for trusted callers: how new documents get
+registered, and the admin mutations run, while the mode is on.
 """
 
-import hashlib
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,8 +26,14 @@ from typing import Any
 
 import orjson
 
+from reusegraph.store import trusted_documents
+from reusegraph.store.engine import Database
+from reusegraph.store.trusted_documents import document_hash
+
 _HASH = re.compile(r"^(?:sha256:)?([0-9a-f]{64})$")
 NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+REGISTERED_ONLY = Path("registered")
+"""REUSEGRAPH_TRUSTED_DOCUMENTS=registered: no file, only what admins registered."""
 
 
 class TrustedDocumentsError(ValueError):
@@ -32,16 +44,16 @@ class NotTrusted(Exception):
     """The request names no registered document."""
 
 
-def document_hash(document: str) -> str:
-    return hashlib.sha256(document.encode("utf-8")).hexdigest()
-
-
 class TrustedDocuments:
     def __init__(self, documents: Mapping[str, str]) -> None:
         self._documents = dict(documents)
 
     def __len__(self) -> int:
         return len(self._documents)
+
+    @classmethod
+    def from_setting(cls, value: Path) -> "TrustedDocuments":
+        return cls({}) if value == REGISTERED_ONLY else cls.load(value)
 
     @classmethod
     def load(cls, path: Path) -> "TrustedDocuments":
@@ -81,8 +93,11 @@ class TrustedDocuments:
             documents[match.group(1)] = body
         return cls(documents)
 
-    def document_of(self, query: Any, document_id: Any, extensions: Mapping[str, Any]) -> str:
-        """The registered document this request names; ``NotTrusted`` if none."""
+    async def document_of(
+        self, query: Any, document_id: Any, extensions: Mapping[str, Any], db: Database
+    ) -> str:
+        """The registered document this request names (the file's, else the table's);
+        ``NotTrusted`` if none."""
         wanted: str | None = None
         persisted = extensions.get("persistedQuery")
         if isinstance(document_id, str):
@@ -98,6 +113,8 @@ class TrustedDocuments:
             )
         match = _HASH.match(wanted)
         found = self._documents.get(match.group(1)) if match else None
+        if found is None and match is not None:
+            found = await trusted_documents.document_of(db, match.group(1))
         if found is None:
             shown = wanted if len(wanted) <= 80 else wanted[:77] + "..."
             raise NotTrusted(

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
+from sqlalchemy.engine import URL
 
 from reusegraph.auth.principal import ANONYMOUS, Principal
 from reusegraph.compiler.plans import CompiledAnswer
@@ -60,7 +61,7 @@ class ViewerConnection(asyncpg.Connection):  # type: ignore[misc]
 
 
 class CompiledReads:
-    def __init__(self, url: str, *, pool_size: int, statement_timeout_ms: int) -> None:
+    def __init__(self, url: str | URL, *, pool_size: int, statement_timeout_ms: int) -> None:
         self.url = asyncpg_dsn(url)
         self.pool_size = pool_size
         self.statement_timeout_ms = statement_timeout_ms

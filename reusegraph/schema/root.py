@@ -33,6 +33,7 @@ from reusegraph.schema.reuse_dividend import ReuseDividendQueries
 from reusegraph.schema.shared_problems import SharedProblemQueries
 from reusegraph.schema.similarity import SimilarityQueries
 from reusegraph.schema.sources import Source
+from reusegraph.schema.trusted_documents import TrustedDocumentQueries
 from reusegraph.schema.vendors import Vendor
 from reusegraph.schema.viewer import Viewer
 from reusegraph.store import (
@@ -61,6 +62,7 @@ class Query(
     ReuseDividendQueries,
     ChangeQueries,
     AuditQueries,
+    TrustedDocumentQueries,
 ):
     @strawberry.field(description="The caller: identity, municipality and roles of this request.")
     def viewer(self, info: Info) -> Viewer:

@@ -1,5 +1,10 @@
 """Connections: one per request, acquired lazily, one transaction, statements serialised.
 
+Two engines: ``request_engine`` logs in as the request login (``store/request_login``),
+which cannot become the system, and serves every transaction with a viewer;
+``engine`` logs in with ``DATABASE_URL`` (the owner) for system work: ``session(None)``,
+migrations, the rate budget, sync bookkeeping.
+
 Strawberry resolves sibling fields concurrently and asyncpg runs one statement at a time
 per connection, so ``Reader`` puts a lock around each statement instead of taking a
 pooled connection per statement (which costs more and breaks per-transaction settings).
@@ -11,6 +16,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import Executable, Result, text
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -22,6 +28,7 @@ from sqlalchemy.ext.asyncio import (
 
 from reusegraph.auth.principal import Principal
 from reusegraph.store.errors import DatabaseUnavailable
+from reusegraph.store.request_login import prepare_request_login, request_login
 from reusegraph.store.rls import transaction_settings
 from reusegraph.store.urls import async_url
 
@@ -37,32 +44,54 @@ def _is_unavailable(error: BaseException) -> bool:
     return name in {"CannotConnectNowError", "ConnectionDoesNotExistError", "AdminShutdownError"}
 
 
+def _engine(url: URL, pool_size: int, echo: bool, application: str) -> AsyncEngine:
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_timeout=5,
+        echo=echo,
+        connect_args={"timeout": 5, "server_settings": {"application_name": application}},
+    )
+
+
 class Database:
-    """The engine and its pool. ``pool_pre_ping`` lets it recover when PostgreSQL returns."""
+    """The engines and their pools. ``pool_pre_ping`` lets them recover when PostgreSQL returns.
+
+    ``api_url`` is ``REUSEGRAPH_API_DATABASE_URL``; None: derived from ``url``.
+    """
 
     def __init__(
         self,
         url: str,
         *,
+        api_url: str | None = None,
         pool_size: int = 10,
         statement_timeout_ms: int = 15000,
         echo: bool = False,
     ) -> None:
         self.url = async_url(url)
         self.statement_timeout_ms = statement_timeout_ms
-        self.engine: AsyncEngine = create_async_engine(
-            self.url,
-            pool_size=pool_size,
-            max_overflow=pool_size,
-            pool_pre_ping=True,
-            pool_timeout=5,
-            echo=echo,
-            connect_args={
-                "timeout": 5,
-                "server_settings": {"application_name": "reusegraph"},
-            },
+        self.request_login = request_login(self.url, api_url)
+        self.engine: AsyncEngine = _engine(self.url, pool_size, echo, "reusegraph-system")
+        self.request_engine: AsyncEngine = _engine(
+            self.request_login.url, pool_size, echo, "reusegraph"
         )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.request_sessions = async_sessionmaker(self.request_engine, expire_on_commit=False)
+        self._login_ready = False
+        self._login_lock = asyncio.Lock()
+
+    async def prepare_request_login(self) -> None:
+        """Checks the request login once (``store.request_login``); the app's start calls it
+        so that a misconfigured login stops the server instead of failing requests."""
+        if self._login_ready:
+            return
+        async with self._login_lock:
+            if not self._login_ready:
+                await prepare_request_login(self.request_login, self.engine)
+                self._login_ready = True
 
     @asynccontextmanager
     async def read(self, viewer: Principal) -> AsyncIterator["Reader"]:
@@ -82,7 +111,11 @@ class Database:
         """
         statement, params = transaction_settings(viewer, self.statement_timeout_ms, read_only=False)
         try:
-            async with self.sessions() as session, session.begin():
+            sessions = self.sessions
+            if viewer is not None:
+                await self.prepare_request_login()
+                sessions = self.request_sessions
+            async with sessions() as session, session.begin():
                 await session.execute(statement, params)
                 yield session
         except Exception as error:
@@ -101,6 +134,7 @@ class Database:
             raise
 
     async def dispose(self) -> None:
+        await self.request_engine.dispose()
         await self.engine.dispose()
 
 
@@ -115,7 +149,8 @@ class Reader:
 
     async def _connect(self) -> AsyncConnection:
         if self._connection is None:
-            connection = await self._database.engine.connect()
+            await self._database.prepare_request_login()
+            connection = await self._database.request_engine.connect()
             try:
                 # One snapshot for all of a request's statements: loaders see one state.
                 await connection.execution_options(isolation_level="REPEATABLE READ")

@@ -7,7 +7,8 @@ when the bucket holds less; a refused request takes nothing. One statement per r
 autocommit, outside the request's read-only transaction. Two replicas charging one
 caller at once queue on the caller's row; the second sees the first's charge. Time is
 the database's clock, which all replicas share. The row is keyed by a hash of the caller,
-so the table holds no identities or addresses.
+so the table holds no identities or addresses. With ``REDIS_URL`` set the same bucket is
+kept in Redis instead (``store.redis_budget``); both are a ``Budget``.
 """
 
 import asyncio
@@ -16,6 +17,7 @@ import logging
 import math
 import random
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import text
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -65,16 +67,28 @@ def caller_key(caller: str) -> str:
     return hashlib.sha256(caller.encode("utf-8")).hexdigest()
 
 
+class Budget(Protocol):
+    """Where the per-caller buckets are kept: PostgreSQL (``RateBudget``) or Redis."""
+
+    capacity: int
+    window_seconds: int
+
+    async def charge(self, caller: str, cost: int) -> Charge | None:
+        """Takes ``cost`` points from ``caller``; None: admitted without a budget."""
+        ...
+
+
 class RateBudget:
-    def __init__(self, capacity: int, window_seconds: int) -> None:
+    def __init__(self, capacity: int, window_seconds: int, engine: AsyncEngine) -> None:
         if capacity <= 0 or window_seconds <= 0:
             raise ValueError("a budget needs a capacity and a window")
+        self.engine = engine
         self.capacity = capacity
         self.window_seconds = window_seconds
         self.rate = capacity / window_seconds
         """Points per second."""
 
-    async def charge(self, engine: AsyncEngine, caller: str, cost: int) -> Charge:
+    async def charge(self, caller: str, cost: int) -> Charge:
         """Takes ``cost`` points (at least 1, at most the whole bucket) from ``caller``."""
         cost = max(1, min(cost, self.capacity))
         params = {
@@ -84,7 +98,7 @@ class RateBudget:
             "rate": self.rate,
         }
         try:
-            async with engine.connect() as connection:
+            async with self.engine.connect() as connection:
                 autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
                 row = (await autocommit.execute(_CHARGE, params)).one()
         except (OSError, OperationalError, InterfaceError, ConnectionError) as error:
@@ -93,9 +107,9 @@ class RateBudget:
         retry_after = 0 if admitted else max(1, math.ceil((cost - tokens) / self.rate))
         return Charge(admitted, max(0, math.floor(tokens)), retry_after)
 
-    async def sweep(self, engine: AsyncEngine) -> int:
+    async def sweep(self) -> int:
         """Forgets callers idle for a whole window (their buckets are full again anyway)."""
-        async with engine.connect() as connection:
+        async with self.engine.connect() as connection:
             autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
             result = await autocommit.execute(_SWEEP, {"idle": float(self.window_seconds)})
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
@@ -104,9 +118,8 @@ class RateBudget:
 class BudgetSweeper:
     """Every few minutes, forgets the callers idle for a window; failures are only logged."""
 
-    def __init__(self, budget: RateBudget, engine: AsyncEngine, every_seconds: float = 300) -> None:
+    def __init__(self, budget: RateBudget, every_seconds: float = 300) -> None:
         self.budget = budget
-        self.engine = engine
         self.every_seconds = every_seconds
         self._task: asyncio.Task[None] | None = None
 
@@ -125,6 +138,6 @@ class BudgetSweeper:
         while True:
             await asyncio.sleep(self.every_seconds * random.uniform(0.8, 1.2))
             try:
-                await self.budget.sweep(self.engine)
+                await self.budget.sweep()
             except Exception:
                 log.warning("sweeping idle rate budgets failed; trying again later", exc_info=True)

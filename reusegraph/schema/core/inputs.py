@@ -74,7 +74,7 @@ STRING_KINDS = (ID_TEXT, SEARCH_TEXT, LONG_TEXT, TEXT)
 """The README's table of maximum lengths; ``kind_of`` says which applies where."""
 
 SEARCH_FIELDS = frozenset({"search", "nameContains"})
-LONG_TEXT_FIELDS = frozenset({"description", "internalNotes", "outcome"})
+LONG_TEXT_FIELDS = frozenset({"description", "internalNotes", "outcome", "document"})
 CURSOR_FIELDS = frozenset({"after", "since"})
 # Scalars whose values are JSON documents: only their strings' NUL characters are checked.
 JSON_SCALARS = frozenset({"JSON", "_Any"})

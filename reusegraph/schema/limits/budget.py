@@ -4,9 +4,10 @@ After validation and before execution (so before any SQL of the request runs) th
 operation's cost is estimated (``limits.cost``). Above ``max_cost`` it is refused with
 ``QUERY_TOO_COMPLEX``; otherwise, when a budget is configured, the cost is taken from the
 caller's bucket (``store.rate_limits``: one statement, outside the request's read-only
-transaction), and a caller whose bucket holds less is refused with ``RATE_LIMITED``,
-which the endpoint answers with HTTP 429 and ``Retry-After``. Every admitted answer says
-what it cost, as GitHub's and Shopify's APIs do::
+transaction; or ``store.redis_budget``: one script in Redis), and a caller whose bucket
+holds less is refused with ``RATE_LIMITED``, which the endpoint answers with HTTP 429
+and ``Retry-After``. Every admitted answer says what it cost, as GitHub's and Shopify's
+APIs do::
 
     "extensions": {"cost": {"requested": 51, "actual": 12, "maximum": 50000,
                             "budgetLeft": 199949, "budget": 200000, "window": 60}}
@@ -20,14 +21,13 @@ from typing import Any
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema
 from graphql import ExecutionResult as GraphQLExecutionResult
-from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.extensions import SchemaExtension
 
 from reusegraph.auth.callers import Network, caller_of, client_address
 from reusegraph.schema.core.errors import AppError
 from reusegraph.schema.limits.cost import MAX_FIELDS, TooManyFields
 from reusegraph.schema.limits.estimates import remembered_estimate
-from reusegraph.store.rate_limits import Charge, RateBudget
+from reusegraph.store.rate_limits import Budget, Charge
 
 DEFAULT_MAX_COST = 50_000
 
@@ -48,7 +48,7 @@ class RateLimited(AppError):
 class Limits:
     max_cost: int = DEFAULT_MAX_COST
     """0: no cost limit (the cost is still reported)."""
-    budget: RateBudget | None = None
+    budget: Budget | None = None
     """None: no per-caller budget."""
     proxies: tuple[Network, ...] = ()
 
@@ -89,7 +89,6 @@ async def admit(
     operation_name: str | None,
     variables: dict[str, Any] | None,
     caller: Callable[[], str] | None,
-    engine: AsyncEngine | None,
 ) -> Admission:
     """Estimates the operation and charges the caller (``caller`` None: no budget): the one
     admission both read paths, the executor's and the compiled one, go through."""
@@ -120,10 +119,10 @@ async def admit(
             ),
         )
     budget = limits.budget
-    if budget is None or caller is None or engine is None:
+    if budget is None or caller is None:
         return Admission(found.cost)
-    charge = await budget.charge(engine, caller(), found.cost)
-    if charge.admitted:
+    charge = await budget.charge(caller(), found.cost)
+    if charge is None or charge.admitted:
         return Admission(found.cost, charge)
     return Admission(
         found.cost,
@@ -160,11 +159,10 @@ class CostLimit(SchemaExtension):
         if context.result is None:
             assert context.graphql_document is not None
             app_context = context.context
-            caller = engine = None
+            caller = None
             if app_context is not None:
                 request = getattr(app_context, "request", None)
                 caller = caller_from(self.limits, request, app_context.viewer)
-                engine = app_context.db.engine
             self.admission = await admit(
                 self.limits,
                 context.schema._schema,
@@ -172,7 +170,6 @@ class CostLimit(SchemaExtension):
                 context.operation_name,
                 context.variables,
                 caller,
-                engine,
             )
             refusal = self.admission.refusal
             if refusal is not None:

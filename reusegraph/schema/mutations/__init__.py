@@ -10,6 +10,7 @@ from reusegraph.schema.mutations.municipalities import MunicipalityMutations
 from reusegraph.schema.mutations.municipality_register import MunicipalityRegisterMutations
 from reusegraph.schema.mutations.processes import ProcessMutations
 from reusegraph.schema.mutations.sources import SourceMutations
+from reusegraph.schema.mutations.trusted_documents import TrustedDocumentMutations
 from reusegraph.schema.mutations.vendors import VendorMutations
 
 Mutation: type = merge_types(
@@ -24,6 +25,7 @@ Mutation: type = merge_types(
         MeetingMutations,
         IssuerMutations,
         SourceMutations,
+        TrustedDocumentMutations,
     ),
 )
 
