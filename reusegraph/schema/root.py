@@ -35,6 +35,7 @@ from reusegraph.schema.similarity import SimilarityQueries
 from reusegraph.schema.sources import Source
 from reusegraph.schema.vendors import Vendor
 from reusegraph.schema.viewer import Viewer
+from reusegraph.schema.webhooks import WebhookQueries
 from reusegraph.store import (
     agreements,
     benefit_summary,
@@ -61,6 +62,7 @@ class Query(
     ReuseDividendQueries,
     ChangeQueries,
     AuditQueries,
+    WebhookQueries,
 ):
     @strawberry.field(description="The caller: identity, municipality and roles of this request.")
     def viewer(self, info: Info) -> Viewer:

@@ -11,6 +11,7 @@ from reusegraph.schema.mutations.municipality_register import MunicipalityRegist
 from reusegraph.schema.mutations.processes import ProcessMutations
 from reusegraph.schema.mutations.sources import SourceMutations
 from reusegraph.schema.mutations.vendors import VendorMutations
+from reusegraph.schema.mutations.webhooks import WebhookMutations
 
 Mutation: type = merge_types(
     "Mutation",
@@ -24,6 +25,7 @@ Mutation: type = merge_types(
         MeetingMutations,
         IssuerMutations,
         SourceMutations,
+        WebhookMutations,
     ),
 )
 
