@@ -163,6 +163,24 @@ class WebhookSubscription:
         return [WebhookDelivery.from_row(r, history[r.id]) for r in rows]
 
 
+def parse_webhook_id(value: str, expected: str, argument: str) -> uuid.UUID:
+    """``WebhookSubscription:<uuid>`` or ``WebhookDelivery:<uuid>`` (or the bare uuid). Not
+    node ids: ``node(id:)`` does not serve them, they are read through the subscription."""
+    type_name, sep, key = value.rpartition(":")
+    if sep and type_name != expected:
+        raise BadUserInput(
+            f"{argument} {value!r} is not a {expected} id (expected '{expected}:<uuid>')",
+            argument=argument,
+        )
+    try:
+        return uuid.UUID(key)
+    except ValueError:
+        raise BadUserInput(
+            f"{argument} {value!r} is not a {expected} id (expected '{expected}:<uuid>')",
+            argument=argument,
+        ) from None
+
+
 async def subscription_by_key(info: Info, key: uuid.UUID) -> WebhookSubscription | None:
     rows = await store.subscriptions(info.context.reader, [key])
     return WebhookSubscription.from_row(rows[0]) if rows else None

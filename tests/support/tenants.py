@@ -78,8 +78,9 @@ def issuer_entry(issuer: LocalIssuer, *, admin: bool = False) -> str:
 
 @asynccontextmanager
 async def tenants(
-    db: Database, issuer: LocalIssuer, *, admin: bool = False
+    db: Database, issuer: LocalIssuer, *, admin: bool = False, **settings: Any
 ) -> AsyncIterator[Tenants]:
+    """``settings``: more fields of the app's Settings (e.g. webhook_allow_private=True)."""
     processes: dict[tuple[str, str], uuid.UUID] = {}
     rows = []
     for code in (A, B):
@@ -100,9 +101,9 @@ async def tenants(
         it_system=[{"code": "sofie", "name": "SOFIE"}],
         process=rows,
     )
-    settings = Settings(issuers=issuer_entry(issuer, admin=admin))
+    config = Settings(issuers=issuer_entry(issuer, admin=admin), **settings)
     async with (
-        serving(create_app(settings, url_of(db))) as base,
+        serving(create_app(config, url_of(db))) as base,
         httpx.AsyncClient(base_url=base, timeout=30) as http,
     ):
         yield Tenants(db, issuer, http, processes)

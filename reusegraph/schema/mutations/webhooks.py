@@ -14,12 +14,12 @@ from reusegraph.auth.principal import Role
 from reusegraph.events import signing
 from reusegraph.events.url_guard import TargetRefused
 from reusegraph.schema.context import Info
-from reusegraph.schema.core.ids import parse_uuid_id
 from reusegraph.schema.mutations.core import UserError, apply, require_role
 from reusegraph.schema.mutations.field_checks import FieldChecks
 from reusegraph.schema.webhooks import (
     WebhookEventType,
     WebhookSubscription,
+    parse_webhook_id,
     subscription_by_key,
 )
 from reusegraph.store import webhooks as store
@@ -132,7 +132,7 @@ async def _checked(info: Info, input: WebhookSubscribeInput) -> store.NewSubscri
 
 
 def _key(value: strawberry.ID, expected: str, field: str) -> uuid.UUID:
-    return parse_uuid_id(str(value), expected, f"input.{field}")
+    return parse_webhook_id(str(value), expected, f"input.{field}")
 
 
 @strawberry.type
