@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    any_,
     case,
     exists,
     false,
@@ -154,7 +155,7 @@ def matches(subscription: Row[Any]) -> ColumnElement[bool]:
     if spec.get("municipality"):
         parts.append(E.c.municipality_code == spec["municipality"])
     if spec.get("domain"):
-        parts.append(E.c.domains.any(spec["domain"]))
+        parts.append(literal(spec["domain"]) == any_(E.c.domains))
     if spec.get("phase_into"):
         into = spec["phase_into"]
         parts.append(and_(E.c.phase == into, E.c.previous_phase.is_distinct_from(into)))

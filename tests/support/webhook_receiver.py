@@ -28,6 +28,8 @@ class Received:
     webhook_id: str
     body: dict[str, Any]
     status: int
+    query: str = ""
+    """The URL's query string: tests tell subscriptions apart by it."""
 
 
 @dataclass
@@ -38,6 +40,8 @@ class Receiver:
     received: list[Received] = field(default_factory=list)
     """Every request that carried a valid signature, with the status it was answered."""
     bad_signatures: int = 0
+    started: int = 0
+    """Requests that arrived with a valid signature (answered or not yet)."""
     hold: asyncio.Event | None = None
     """While set to an unset Event, requests wait for it."""
     arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -50,11 +54,15 @@ class Receiver:
         except WebhookVerificationError:
             self.bad_signatures += 1
             return Response(status_code=401)
+        async with self.arrived:
+            self.started += 1
+            self.arrived.notify_all()
         if self.hold is not None:
             await self.hold.wait()
         status = self.answers.pop(0) if self.answers else 200
+        webhook_id = request.headers["webhook-id"]
         async with self.arrived:
-            self.received.append(Received(request.headers["webhook-id"], json.loads(raw), status))
+            self.received.append(Received(webhook_id, json.loads(raw), status, request.url.query))
             self.arrived.notify_all()
         return Response(status_code=status)
 
@@ -66,6 +74,11 @@ class Receiver:
         async with asyncio.timeout(seconds), self.arrived:
             await self.arrived.wait_for(lambda: len(self.delivered()) >= count)
         return self.delivered()
+
+    async def wait_started(self, count: int, seconds: float = 20) -> None:
+        """Until ``count`` requests arrived (a held one counts as soon as it is in)."""
+        async with asyncio.timeout(seconds), self.arrived:
+            await self.arrived.wait_for(lambda: self.started >= count)
 
     async def wait_requests(self, count: int, seconds: float = 20) -> list[Received]:
         async with asyncio.timeout(seconds), self.arrived:
