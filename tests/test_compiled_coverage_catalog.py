@@ -176,7 +176,7 @@ async def test_paging_backwards_is_the_same_on_both_paths(
         "totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }"
         f" edges {{ cursor node {{ {ROOTS[root]} }} }}"
     )
-    before, cursors = "", []
+    before, cursors = "", list[str]()
     while True:
         query = f"{{ {root}(last: 4{before}) {{ {shape} }} }}"
         page, theirs = await both(demo_db, compiled, query, "editor")

@@ -114,7 +114,7 @@ async def _insert_sources(db: Database, now: datetime) -> None:
 
 
 async def _insert_pending(db: Database, derived: uuid.UUID, now: datetime) -> None:
-    pending = [
+    pending: list[dict[str, object]] = [
         {"origin_source_id": "x-2", "kind": "INSPIRATION", "note": "later"},
         {"origin_source_id": "x-1", "kind": "WHOLE_SOLUTION", "reused_on": now.date()},
     ]

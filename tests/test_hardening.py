@@ -17,11 +17,12 @@ from graphql import GraphQLObjectType
 
 from reusegraph.api.app import create_app
 from reusegraph.api.settings import Settings
-from reusegraph.api.trusted import TrustedDocuments, TrustedDocumentsError, document_hash
+from reusegraph.api.trusted import TrustedDocuments, TrustedDocumentsError
 from reusegraph.schema import build_schema
 from reusegraph.schema.core.inputs import FIRST_MAXIMUM, STRING_KINDS
 from reusegraph.schema.core.pagination import MAX_FIRST
 from reusegraph.store.engine import Database
+from reusegraph.store.trusted_documents import document_hash
 from tests.conftest import url_of
 from tests.support.http import GraphQLClient, running_api, serving
 from tests.support.issuer import LocalIssuer

@@ -27,6 +27,8 @@ from reusegraph.auth.callers import parse_proxies
 from reusegraph.compiler import Compiler
 from reusegraph.compiler.freshness import Freshness
 from reusegraph.compiler.runner import CompiledReads
+from reusegraph.events.url_guard import UrlGuard
+from reusegraph.events.worker import Delivering, DeliveryWorker
 from reusegraph.federation.scheduler import SyncScheduler
 from reusegraph.federation.sync import SyncEngine
 from reusegraph.observability.exposition import MetricsEndpoint
@@ -72,6 +74,13 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
     sync_engine = SyncEngine(db)
     scheduler = SyncScheduler(sync_engine, settings.sync_check_seconds)
     compiled = _compiled_path(settings, schema, db, limits)
+    url_guard = UrlGuard(
+        allowed_hosts=_host_patterns(settings.webhook_allowed_hosts),
+        allow_private=settings.webhook_allow_private,
+    )
+    deliveries = (
+        DeliveryWorker(db, url_guard, _delivering(settings)) if settings.webhook_worker else None
+    )
     graphql = GraphQLEndpoint(
         schema,
         db,
@@ -82,6 +91,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         trusted=trusted,
         on_issuers_changed=issuers.invalidate,
         compiled=compiled,
+        url_guard=url_guard,
     )
     watch_statements(db.request_engine.sync_engine, [observe_statement])
     watch_statements(db.engine.sync_engine, [observe_statement])
@@ -102,10 +112,14 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         scheduler.start()
         if sweeper:
             sweeper.start()
+        if deliveries:
+            deliveries.start()
         freeze_startup_heap()
         try:
             yield
         finally:
+            if deliveries:
+                await deliveries.stop()
             if sweeper:
                 await sweeper.stop()
             if redis_budget is not None:
@@ -165,6 +179,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         lifespan=lifespan,
     )
     app.state.db = db
+    app.state.deliveries = deliveries
     app.state.compiled = compiled
     app.state.schema = schema
     app.state.authenticator = authenticator
@@ -198,3 +213,17 @@ def _compiled_path(
         statement_timeout_ms=settings.statement_timeout_ms,
     )
     return CompiledPath(compiler, reads, Freshness(db), limits)
+
+
+def _host_patterns(raw: str | None) -> tuple[str, ...]:
+    return tuple(p.strip() for p in (raw or "").split(",") if p.strip())
+
+
+def _delivering(settings: Settings) -> Delivering:
+    return Delivering(
+        poll_seconds=settings.webhook_poll_ms / 1000,
+        timeout_seconds=settings.webhook_timeout_ms / 1000,
+        lease_seconds=max(30.0, 3 * settings.webhook_timeout_ms / 1000),
+        retry_window_seconds=float(settings.webhook_retry_seconds),
+        backoff_seconds=settings.webhook_backoff_ms / 1000,
+    )

@@ -30,6 +30,7 @@ from reusegraph.api.trusted import NotTrusted, TrustedDocuments
 from reusegraph.auth.authenticator import Authenticator, challenge
 from reusegraph.auth.errors import AuthError, InvalidToken
 from reusegraph.auth.principal import Principal, Role
+from reusegraph.events.url_guard import UrlGuard
 from reusegraph.observability.requests import note_operation
 from reusegraph.schema.context import Context
 from reusegraph.schema.core.errors import format_error
@@ -78,6 +79,7 @@ class GraphQLEndpoint:
         trusted: TrustedDocuments | None = None,
         on_issuers_changed: Callable[[], None] | None = None,
         compiled: CompiledPath | None = None,
+        url_guard: UrlGuard | None = None,
     ) -> None:
         self.schema = schema
         self.db = db
@@ -88,6 +90,7 @@ class GraphQLEndpoint:
         self.trusted = trusted
         self.on_issuers_changed = on_issuers_changed
         self.compiled = compiled
+        self.url_guard = url_guard or UrlGuard()
         self.operations = Operations(schema._schema, production=production)
         self._page: Page | None = None
 
@@ -151,6 +154,7 @@ class GraphQLEndpoint:
                 db=self.db,
                 on_issuers_changed=self.on_issuers_changed,
                 request=request,
+                url_guard=self.url_guard,
             )
             try:
                 with tracking() as touched:

@@ -98,6 +98,22 @@ class Settings:
     """REUSEGRAPH_LOG_VARIABLES: put a request's variable values in its log line (debugging)."""
     metrics_token: str | None = None
     """REUSEGRAPH_METRICS_TOKEN: if set, `/metrics` needs `Authorization: Bearer <it>`."""
+    webhook_worker: bool = True
+    """REUSEGRAPH_WEBHOOK_WORKER: this server process delivers webhooks (replicas share them)."""
+    webhook_allowed_hosts: str | None = None
+    """REUSEGRAPH_WEBHOOK_ALLOWED_HOSTS: host patterns webhooks may point to (`*.kommune.dk`,
+    comma-separated); unset: any host with public addresses."""
+    webhook_allow_private: bool = False
+    """REUSEGRAPH_WEBHOOK_ALLOW_PRIVATE: let webhooks point to loopback and private addresses
+    (tests, closed networks); never on a server open to the internet."""
+    webhook_retry_seconds: int = 86400
+    """REUSEGRAPH_WEBHOOK_RETRY_SECONDS: how long a failing delivery is retried before it fails."""
+    webhook_backoff_ms: int = 1000
+    """REUSEGRAPH_WEBHOOK_BACKOFF_MS: the first retry's delay; each next one doubles (jitter)."""
+    webhook_timeout_ms: int = 10000
+    """REUSEGRAPH_WEBHOOK_TIMEOUT_MS: longest wait for a receiver's answer."""
+    webhook_poll_ms: int = 1000
+    """REUSEGRAPH_WEBHOOK_POLL_MS: how often an idle worker looks for new events."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> "Settings":

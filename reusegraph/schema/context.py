@@ -7,6 +7,7 @@ import strawberry
 from starlette.requests import Request
 
 from reusegraph.auth.principal import Principal
+from reusegraph.events.url_guard import UrlGuard
 from reusegraph.schema.loaders import Loaders
 from reusegraph.store.engine import Database, Reader
 
@@ -22,6 +23,8 @@ class Context:
     """Called after an admin registered or removed an issuer: the app's registry reloads."""
     request: Request | None = None
     """The HTTP request (its client address spends the budget of an anonymous caller)."""
+    url_guard: UrlGuard = field(default_factory=UrlGuard)
+    """Where webhooks may point (settings: allow-list, private addresses)."""
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

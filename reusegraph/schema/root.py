@@ -36,6 +36,7 @@ from reusegraph.schema.sources import Source
 from reusegraph.schema.trusted_documents import TrustedDocumentQueries
 from reusegraph.schema.vendors import Vendor
 from reusegraph.schema.viewer import Viewer
+from reusegraph.schema.webhooks import WebhookQueries
 from reusegraph.store import (
     agreements,
     benefit_summary,
@@ -63,6 +64,7 @@ class Query(
     ChangeQueries,
     AuditQueries,
     TrustedDocumentQueries,
+    WebhookQueries,
 ):
     @strawberry.field(description="The caller: identity, municipality and roles of this request.")
     def viewer(self, info: Info) -> Viewer:

@@ -26,6 +26,7 @@ _SETTINGS = text(
     " set_config('reusegraph.member_of', :member_of, true),"
     " set_config('reusegraph.editor_of', :editor_of, true),"
     " set_config('reusegraph.subject', :subject, true),"
+    " set_config('reusegraph.issuer', :issuer, true),"
     " set_config('reusegraph.admin', :admin, true)"
 )
 _READ_ONLY = text(_SETTINGS.text + ", set_config('transaction_read_only', 'on', true)")
@@ -35,7 +36,7 @@ def transaction_settings(
     viewer: Principal | None, timeout_ms: int, *, read_only: bool
 ) -> tuple[TextClause, dict[str, Any]]:
     """``viewer=None`` is the system itself (demo load, sync): it sees and writes everything."""
-    member_of = editor_of = subject = ""
+    member_of = editor_of = subject = issuer = ""
     if viewer is not None and viewer.municipality is not None:
         if viewer.is_member_of(viewer.municipality):
             member_of = viewer.municipality
@@ -43,12 +44,15 @@ def transaction_settings(
             editor_of = viewer.municipality
     if viewer is not None and viewer.subject is not None:
         subject = viewer.subject
+    if viewer is not None and viewer.issuer is not None:
+        issuer = viewer.issuer
     params = {
         "timeout": str(timeout_ms),
         "role": SYSTEM_ROLE if viewer is None else API_ROLE,
         "member_of": member_of,
         "editor_of": editor_of,
         "subject": subject,
+        "issuer": issuer,
         "admin": "on" if viewer is not None and Role.ADMIN in viewer.roles else "",
     }
     return (_READ_ONLY if read_only else _SETTINGS), params

@@ -12,6 +12,7 @@ from reusegraph.schema.mutations.processes import ProcessMutations
 from reusegraph.schema.mutations.sources import SourceMutations
 from reusegraph.schema.mutations.trusted_documents import TrustedDocumentMutations
 from reusegraph.schema.mutations.vendors import VendorMutations
+from reusegraph.schema.mutations.webhooks import WebhookMutations
 
 Mutation: type = merge_types(
     "Mutation",
@@ -26,6 +27,7 @@ Mutation: type = merge_types(
         IssuerMutations,
         SourceMutations,
         TrustedDocumentMutations,
+        WebhookMutations,
     ),
 )
 

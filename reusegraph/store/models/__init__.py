@@ -41,6 +41,12 @@ from reusegraph.store.models.rollups import ProcessRollup
 from reusegraph.store.models.sources import Source, source_owner
 from reusegraph.store.models.umbrellas import PendingUmbrella
 from reusegraph.store.models.vendors import Vendor
+from reusegraph.store.models.webhooks import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 
 __all__ = [
     "AgreementDocument",
@@ -65,6 +71,10 @@ __all__ = [
     "TrustedDocument",
     "TrustedIssuer",
     "Vendor",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscription",
     "agreement_party",
     "agreement_vendor",
     "meeting_it_system",

@@ -12,6 +12,9 @@ from reusegraph.store.base import Base
 
 class AuditEntry(Base):
     __tablename__ = "audit_entry"
+    # No RETURNING of the new id: a writer who may not read the log (a member subscribing
+    # to webhooks) may still write their entry (migration 0012: inserting is open).
+    __table_args__ = {"implicit_returning": False}
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     at: Mapped[datetime] = mapped_column(
