@@ -182,7 +182,7 @@ async def same_on_both_paths(
         assert isinstance(compiled, CompiledAnswer), f"not compiled: {compiled}"
         before = r.reads.round_trips
         text = await r.reads.run(viewer, compiled)
-        assert r.reads.round_trips == before + 3
+        assert r.reads.round_trips - before in (1, 2), "the statement, and settings if new"
         assert text is not None, "the plan's guards refused"
         mine = orjson.loads(text)
         theirs = (await run_as(r.db, query, variables, viewer)).ok()
