@@ -307,7 +307,7 @@ FIRST_ZERO = {
 }
 
 
-SIGNED_IN_ONLY = {"Query.auditLog", "Query.trustedDocuments"}
+SIGNED_IN_ONLY = {"Query.auditLog", "Query.trustedDocuments", "WebhookSubscription.deliveries"}
 """Need an editor's or admin's token to answer; its `first` passes the same input rule as every other."""
 
 

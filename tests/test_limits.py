@@ -41,7 +41,9 @@ async def app_client(
 ) -> AsyncIterator[httpx.AsyncClient]:
     # The executor's accounting (``actual``, the order of statements); the compiled path
     # spends the same budget through the same ``admit`` (test_compiled_reads).
-    app = create_app(Settings(**{"compiled_reads": False, **settings}), url_of(db))
+    app = create_app(
+        Settings(**{"compiled_reads": False, "webhook_worker": False, **settings}), url_of(db)
+    )
     if statements is not None:
 
         def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
