@@ -33,7 +33,9 @@ SHAPES = {
     " itSystems { name } benefits { period kind hoursSaved cases } } } }",
     "3_one_process_reuse": '{ process(id: "Process:4402d744-5c80-5fca-9ade-1e3613c08ba9") {'
     " title reusedFrom { kind reusedOn origin { title municipality { code } } }"
-    " reusedBy { kind reusedOn derived { title municipality { code } } } } }",
+    " reusedBy { kind reusedOn derived { title municipality { code } } }"
+    " lineage { ancestors { depth kind origin { title municipality { code } } }"
+    " descendants { depth kind derived { title municipality { code } } } } } }",
     "4_processes_10": PAGE.format(n=10),
     "4_processes_500": PAGE.format(n=500),
 }

@@ -22,11 +22,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import orjson
 
 from bench.compiled import DATABASE, ensure_demo
 from bench.compiled import SHAPES as GRAPHQL
+from bench.fourway_lineage import POSTGRAPHILE_FUNCTIONS
 from bench.peers import ensure_postgraphile, start_postgraphile
 from bench.postgres import DEFAULT_DATA_DIR, server_facts, start_server
 from bench.procstat import PROC, TICKS_PER_SECOND, cpu_seconds, own_ticks, tree
@@ -52,6 +54,10 @@ POSTGRAPHILE = {
     " reuseLinksByDerivedId { nodes { kind reusedOn"
     " processByOriginId { title municipalityByMunicipalityCode { code } } } }"
     " reuseLinksByOriginId { nodes { kind reusedOn"
+    " processByDerivedId { title municipalityByMunicipalityCode { code } } } }"
+    " ancestorLinks { nodes { kind"
+    " processByOriginId { title municipalityByMunicipalityCode { code } } } }"
+    " descendantLinks { nodes { kind"
     " processByDerivedId { title municipalityByMunicipalityCode { code } } } } } }",
     "4_processes_10": PG_PAGE.format(n=10),
     "4_processes_500": PG_PAGE.format(n=500),
@@ -61,6 +67,15 @@ VARIANTS = ("executor", "compiled", "postgraphile", "floor")
 
 def say(text: str) -> None:
     print(text, flush=True)
+
+
+async def give_postgraphile_lineage(url: str) -> None:
+    """The lineage functions PostGraphile exposes as fields, before it reads the schema."""
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        await conn.execute(POSTGRAPHILE_FUNCTIONS)
+    finally:
+        await conn.close()
 
 
 def list_depths(value: Any, depth: int = 0, counts: dict[int, int] | None = None) -> list[int]:
@@ -249,6 +264,7 @@ def main() -> None:
     servers: dict[str, Server] = {}
     try:
         url = asyncio.run(ensure_demo(pg))
+        asyncio.run(give_postgraphile_lineage(url))
         postmaster = asyncio.run(server_facts(url)).postmaster_pid
         if postmaster is None:
             raise SystemExit("the PostgreSQL processes must be visible to count their CPU")

@@ -21,9 +21,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bench.fourway_lineage import floor_lineage
 from reusegraph.store.urls import asyncpg_dsn
 
-READABLE = "(p.visibility = 'PUBLIC' OR p.type = 'GLOBAL_PARENT')"
+READABLE_AS = "({p}.visibility = 'PUBLIC' OR {p}.type = 'GLOBAL_PARENT')"
+READABLE = READABLE_AS.format(p="p")
 ONE_PROCESS = uuid.UUID("4402d744-5c80-5fca-9ade-1e3613c08ba9")
 
 PAGE_SQL = f"""
@@ -80,7 +82,8 @@ SELECT json_build_object('data', json_build_object('process', (
                                      'municipality', json_build_object('code', d.municipality_code))
       ) ORDER BY l.id), '[]')
       FROM reuse_link l JOIN process d ON d.id = l.derived_id
-      WHERE l.origin_id = p.id AND (d.visibility = 'PUBLIC' OR d.type = 'GLOBAL_PARENT')))
+      WHERE l.origin_id = p.id AND (d.visibility = 'PUBLIC' OR d.type = 'GLOBAL_PARENT')),
+    'lineage', {floor_lineage(READABLE_AS)})
   FROM process p WHERE p.id = $1 AND {READABLE})))::text
 """
 
