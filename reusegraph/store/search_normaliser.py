@@ -16,7 +16,14 @@ NORWEGIAN_TO_DANISH: tuple[tuple[str, str], ...] = (
     (r"\msøknad(ene|en|er)?\M", "ansøgning"),
     (r"\msyk", "syg"),
     (r"\mlønn", "løn"),
+    (r"\mgodkjenning", "godkendelse"),
+    (r"\moppfølging", "opfølgning"),
+    (r"tillatelse", "tilladelse"),
     (r"kj", "k"),
+    (r"\mav\M", "af"),
+    (r"\mopp", "op"),
+    (r"\minn", "ind"),
+    (r"([ltsk])\1\M", "\\1"),
     (r"\mutbetaling", "udbetaling"),
     (r"\mtiltak", "tiltag"),
     (r"\mvedtak", "vedtag"),
@@ -29,6 +36,11 @@ DANISH_TO_NORWEGIAN: tuple[tuple[str, str], ...] = (
     (r"\mløn(s|ning)", "lønn\\1"),
     (r"\mudbetaling", "utbetaling"),
     (r"\mtiltag", "tiltak"),
+    (r"\mgodkendelse", "godkjenning"),
+    (r"\mopfølgning", "oppfølging"),
+    (r"tilladelse", "tillatelse"),
+    (r"\maf\M", "av"),
+    (r"kontrol\M", "kontroll"),
 )
 
 
