@@ -60,10 +60,15 @@ async def recall(
     return found["before"], found["after"]
 
 
-async def main() -> None:
+def pairs() -> list[tuple[str, str]]:
     with PAIRS.open(encoding="utf-8") as f:
-        rows = [(r["danish"], r["norwegian"]) for r in csv.DictReader(f, delimiter="\t")]
-    connection = await asyncpg.connect(asyncpg_dsn(os.environ["DATABASE_URL"]))
+        return [(r["danish"], r["norwegian"]) for r in csv.DictReader(f, delimiter="\t")]
+
+
+async def measure(url: str) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(before, after) found counts: Norwegian queries for Danish titles, then the reverse."""
+    rows = pairs()
+    connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
         for lang, titles in (("da", [d for d, _ in rows]), ("no", [n for _, n in rows])):
             await connection.execute(f"CREATE TEMP TABLE t_{lang} (title text, v tsvector)")
@@ -75,7 +80,12 @@ async def main() -> None:
         da_no = await recall(connection, "t_no", [(n, d) for d, n in rows])
     finally:
         await connection.close()
-    print(f"pairs: {len(rows)}")
+    return no_da, da_no
+
+
+async def main() -> None:
+    no_da, da_no = await measure(os.environ["DATABASE_URL"])
+    print(f"pairs: {len(pairs())}")
     print(f"Norwegian query -> Danish process, recall@10: before {no_da[0]}, after {no_da[1]}")
     print(f"Danish query -> Norwegian process, recall@10: before {da_no[0]}, after {da_no[1]}")
 
