@@ -132,3 +132,17 @@ async def test_estimates_are_reported_when_asked_for(client: GraphQLClient) -> N
         "ESTIMATED": 999,
         "MEASURED": 3474,
     }
+
+
+async def test_converted_money_keeps_each_original_currency_beside_its_conversion(
+    client: GraphQLClient,
+) -> None:
+    query = """{ benefitSummary(groupBy: []) { series { month
+      moneyIn(to: EUR) { original { amount currency } amount currency rate rateSource } } } }"""
+    series = (await client.data(query))["benefitSummary"][0]["series"]
+    january = next(m for m in series if m["month"] == "2022-01")["moneyIn"]
+    assert [(e["original"], e["amount"], e["currency"]) for e in january] == [
+        ({"amount": 1000, "currency": "DKK"}, round(1000 / 7.441057, 2), "EUR"),
+        ({"amount": 500, "currency": "NOK"}, round(500 / 10.006957, 2), "EUR"),
+    ], "one converted entry per original currency, never one silent sum"
+    assert all("European Central Bank" in e["rateSource"] for e in january)

@@ -144,6 +144,26 @@ async def test_full_text_search_in_danish_and_norwegian(
     assert await titles(client, search=search) == expected
 
 
+@pytest.mark.parametrize(
+    ("title", "search"),
+    [
+        ("Registrering af sygefravær", "sykefravær"),
+        ("Registrering av sykefravær", "sygefravær"),
+        ("Optag i børnehave", "barnehage"),
+        ("Behandling av søknad om barnehageplass", "ansøgning"),
+    ],
+)
+async def test_search_finds_the_other_languages_spelling(
+    empty_db: Database, api: GraphQLClient, title: str, search: str
+) -> None:
+    await b.insert_rows(
+        empty_db,
+        municipality=[b.municipality("DK-0746")],
+        process=[b.process("DK-0746", title=title), b.process("DK-0746", title="Fakturakontrol")],
+    )
+    assert await titles(api, search=search) == {title}
+
+
 async def test_search_ranks_title_matches_first(client: GraphQLClient) -> None:
     data = await client.data(
         '{ processes(search: "lægeerklæringer fakturaer") { nodes { title } } }'

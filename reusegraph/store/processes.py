@@ -42,6 +42,7 @@ from reusegraph.store.models import (
 from reusegraph.store.pagination import Page, fetch_page
 from reusegraph.store.process_fields import PROCESS_FIELDS
 from reusegraph.store.scoring import ScoreWeights
+from reusegraph.store.search_normaliser import to_danish, to_norwegian
 from reusegraph.store.umbrellas import UMBRELLA_TYPES
 from reusegraph.store.visibility import readable_processes, sees_internals
 
@@ -88,11 +89,14 @@ class ProcessQuery:
 
 
 def ts_query(text: str) -> ColumnElement[Any]:
-    """Match in Danish, Norwegian and simple stems: any of the three may match."""
+    """Match in Danish, Norwegian and simple stems, of the text as typed or folded into the
+    other language's spelling (`search_normaliser`): any of them may match."""
     return (
         func.websearch_to_tsquery("danish", text)
         .op("||")(func.websearch_to_tsquery("norwegian", text))
         .op("||")(func.websearch_to_tsquery("simple", text))
+        .op("||")(func.websearch_to_tsquery("danish", to_danish(text)))
+        .op("||")(func.websearch_to_tsquery("norwegian", to_norwegian(text)))
     )
 
 
