@@ -25,6 +25,7 @@ import asyncpg
 import reusegraph.migrations
 import reusegraph.store.demo
 from bench.postgres import BenchServer, start_server
+from reusegraph.observability.progress import Progress
 from reusegraph.store.databases import create_database, database_exists, drop_database
 from reusegraph.store.demo.filler import iter_generate
 from reusegraph.store.demo.loader import load_rows
@@ -139,8 +140,8 @@ async def ensure_dataset(
                 spec.months,
                 spec.end_month,
             )
-            step = max(1, spec.municipalities // 10)
-            await load_rows(db, chunks, progress=_every(step, say))
+            with Progress(spec.municipalities, "municipalities loaded") as progress:
+                await load_rows(db, chunks, progress=lambda _: progress.advance())
             load_seconds = round(time.monotonic() - started, 1)
             loaded_now = True
             say(f"loaded in {load_seconds} s")
@@ -207,19 +208,6 @@ async def _record(url: str, name: str) -> dict[str, Any]:
     except ValueError:
         return {}
     return found if isinstance(found, dict) else {}
-
-
-def _every(step: int, say: Say) -> Callable[[str], None]:
-    """The loader reports every chunk (one per municipality); pass on every ``step``-th."""
-    seen = 0
-
-    def report(message: str) -> None:
-        nonlocal seen
-        seen += 1
-        if seen % step == 0 or message.startswith("done"):
-            say(f"  {message}")
-
-    return report
 
 
 async def _count(url: str, table: str) -> int:

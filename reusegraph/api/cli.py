@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from reusegraph import __version__
 from reusegraph.api.settings import Settings, SettingsError
+from reusegraph.observability.progress import Progress
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> None:
@@ -40,15 +41,26 @@ def _demo(args: argparse.Namespace, settings: Settings) -> None:
     from reusegraph.api.server import Say, prepare, resolve_database
 
     database = resolve_database(settings)
-    asyncio.run(
-        prepare(
-            database.url,
-            migrate=database.embedded is not None,
-            load_demo_data=True,
-            say=Say(),
-            verbose=True,
+    chunks: list[Progress] = []  # made at the first chunk: after the migration's messages
+
+    def report(_: str) -> None:
+        if not chunks:
+            chunks.append(Progress(None, "demo data", unit="chunks"))
+        chunks[0].advance()
+
+    try:
+        asyncio.run(
+            prepare(
+                database.url,
+                migrate=database.embedded is not None,
+                load_demo_data=True,
+                say=Say(),
+                on_chunk=report,
+            )
         )
-    )
+    finally:
+        for progress in chunks:
+            progress.close()
 
 
 def _schema(args: argparse.Namespace, settings: Settings) -> None:
@@ -111,23 +123,25 @@ def _export(args: argparse.Namespace, settings: Settings) -> None:
         roles = frozenset({Role.MEMBER})
         viewer = Principal(issuer="reusegraph-cli", municipality=args.member_of, roles=roles)
     database = resolve_database(settings)
-    progress = sys.stderr.isatty()
-
-    def report(rows: int) -> None:
-        if progress:
-            print(f"\r{rows} processes ...", end="", file=sys.stderr, flush=True)
-
+    progress = Progress(None, "exporting", unit="processes")
     try:
         rows = asyncio.run(
             run_export(
-                database.url, viewer, params, Format(args.format), args.output, on_rows=report
+                database.url,
+                viewer,
+                params,
+                Format(args.format),
+                args.output,
+                on_rows=progress.update,
             )
         )
     except ExportParameterError as error:
         allowed = f" Allowed: {', '.join(error.allowed)}." if error.allowed else ""
         print(f"reusegraph export: {error}.{allowed}", file=sys.stderr)
         raise SystemExit(2) from None
-    print(f"\rExported {rows} processes to {args.output or 'standard output'}.", file=sys.stderr)
+    finally:
+        progress.close()
+    print(f"Exported {rows} processes to {args.output or 'standard output'}.", file=sys.stderr)
 
 
 def _add_import_command(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -184,12 +198,14 @@ def _import(args: argparse.Namespace, settings: Settings) -> None:
         municipality=args.municipality.upper() if args.municipality else None,
         format=files.FileFormat(args.format) if args.format else None,
     )
-    progress = sys.stderr.isatty()
+    stages: dict[str, Progress] = {}
 
     def report(stage: str, done: int, total: int | None) -> None:
-        if progress:
-            of = f" of {total}" if total is not None else ""
-            print(f"\r{stage}: {done}{of} rows ...", end="", file=sys.stderr, flush=True)
+        if stage not in stages:
+            for earlier in stages.values():
+                earlier.close()
+            stages[stage] = Progress(total, stage, unit="rows")
+        stages[stage].update(done, total)
 
     url = resolve_database(settings).url
     try:
@@ -197,10 +213,11 @@ def _import(args: argparse.Namespace, settings: Settings) -> None:
             files.import_file(url, Path(args.file), options, call=operator(), on_progress=report)
         )
     except (files.FileUnreadable, files.ImportRefused) as error:
-        print(f"\rreusegraph import: {error}", file=sys.stderr)
+        print(f"reusegraph import: {error}", file=sys.stderr)
         raise SystemExit(2) from None
-    if progress:
-        print("\r", end="", file=sys.stderr)
+    finally:
+        for stage in stages.values():
+            stage.close()
     for line in result.summary():
         print(line)
     for line in result.problems():
@@ -422,13 +439,14 @@ def _sync(args: argparse.Namespace, settings: Settings) -> None:
 
     url = resolve_database(settings).url
 
+    bars: dict[str, Progress] = {}
+
     def progress(run: RunResult) -> None:
-        print(
-            f"\r{run.source}: page {run.pages}, {run.counts()} ",
-            end="",
-            file=sys.stderr,
-            flush=True,
-        )
+        if run.source not in bars:
+            for earlier in bars.values():
+                earlier.close()
+            bars[run.source] = Progress(None, run.source, unit="pages")
+        bars[run.source].update(run.pages)
 
     while True:
         results = asyncio.run(
@@ -440,10 +458,13 @@ def _sync(args: argparse.Namespace, settings: Settings) -> None:
                 on_progress=progress,
             )
         )
+        for bar in bars.values():
+            bar.close()
+        bars.clear()
         for run in results:
             detail = f": {run.error}" if run.error else ""
             print(
-                f"\r{run.source}: {run.outcome} ({run.pages} pages, {run.counts()}){detail}",
+                f"{run.source}: {run.outcome} ({run.pages} pages, {run.counts()}){detail}",
                 file=sys.stderr,
             )
         if args.watch is None:

@@ -5,6 +5,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,7 +59,12 @@ def resolve_database(settings: Settings) -> ResolvedDatabase:
 
 
 async def prepare(
-    url: str, *, migrate: bool, load_demo_data: bool, say: "Say", verbose: bool = False
+    url: str,
+    *,
+    migrate: bool,
+    load_demo_data: bool,
+    say: "Say",
+    on_chunk: Callable[[str], None] | None = None,
 ) -> None:
     # Here, not at the top: alembic is needed to start the server, not to sync from it.
     from reusegraph.store.schema_version import current_revision, head_revision, upgrade
@@ -77,8 +83,7 @@ async def prepare(
             if not await has_data(db):
                 started = time.monotonic()
                 say("Loading the demo data (first start only) ...")
-                progress = (lambda step: say(f"  {step}")) if verbose else None
-                summary = await load_demo(db, progress=progress)
+                summary = await load_demo(db, progress=on_chunk)
                 say(
                     f"Loaded {summary.municipalities} municipalities and {summary.processes}"
                     f" processes in {time.monotonic() - started:.1f} s."
