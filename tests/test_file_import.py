@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -93,6 +94,11 @@ async def test_an_export_imports_into_an_empty_database_record_by_record_and_aga
 
     done = await reusegraph(empty_db, "import", str(file))
     assert done.returncode == 0, done.stderr
+    # Not a terminal: progress comes as plain lines on stderr, each stage ending at its total.
+    finished = re.findall(r"^(\w+): (\d+) of (\d+) rows \(100 %\)$", done.stderr, re.M)
+    assert finished, done.stderr
+    assert all(reached == total for _, reached, total in finished), done.stderr
+    assert "100 %" not in done.stdout
     source = f"file-{DEMO_MUNICIPALITY.lower()}"
     assert (
         f"{source} (new file source of {DEMO_MUNICIPALITY}): created {len(original)},"
