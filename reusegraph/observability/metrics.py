@@ -1,6 +1,6 @@
 """The Prometheus metrics of a server process, and what fills them.
 
-Names are the contract with ``docs/grafana/reusegraph.json`` (a test scrapes for every
+Names are the contract with ``deploy/grafana/reusegraph.json`` (a test scrapes for every
 name the dashboard queries). With several workers (``PROMETHEUS_MULTIPROC_DIR``, set by
 ``reusegraph serve``) each process writes its values to files there and a scrape of any
 worker adds them up (``metrics_endpoint``).
