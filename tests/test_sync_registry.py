@@ -402,7 +402,7 @@ async def test_the_cli_adds_lists_syncs_and_removes_a_source(
 
     code, _, err = await cli("sync", "remote-a", env=env)
     assert code == 0, err
-    assert "remote-a: page 1, 2 upserted" in err
+    assert "remote-a: 1 pages" in err  # progress, then the run's summary
     assert "remote-a: ok (1 pages, 2 upserted" in err
     code, out, _ = await cli("source", "list", env=env)
     assert code == 0
