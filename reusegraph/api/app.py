@@ -21,6 +21,7 @@ from reusegraph.api.imports import FileImport
 from reusegraph.api.login import BrowserSessions, LoginRoutes
 from reusegraph.api.security import build_authenticator, identity_client
 from reusegraph.api.settings import Settings
+from reusegraph.api.shutdown import Shutdown
 from reusegraph.api.sync_webhook import SourceSyncWebhook
 from reusegraph.api.trusted import TrustedDocuments
 from reusegraph.auth.callers import parse_proxies
@@ -73,6 +74,9 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
     login = LoginRoutes(issuers, sessions, settings.public_url)
     sync_engine = SyncEngine(db)
     scheduler = SyncScheduler(sync_engine, settings.sync_check_seconds)
+    shutdown = Shutdown(
+        settings.shutdown_drain_seconds, [scheduler.stop, sync_engine.stop_background]
+    )
     compiled = _compiled_path(settings, schema, db, limits)
     url_guard = UrlGuard(
         allowed_hosts=_host_patterns(settings.webhook_allowed_hosts),
@@ -115,9 +119,11 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         if deliveries:
             deliveries.start()
         freeze_startup_heap()
+        shutdown.install()
         try:
             yield
         finally:
+            shutdown.uninstall()
             if deliveries:
                 await deliveries.stop()
             if sweeper:
@@ -179,6 +185,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         lifespan=lifespan,
     )
     app.state.db = db
+    app.state.shutdown = shutdown
     app.state.deliveries = deliveries
     app.state.compiled = compiled
     app.state.schema = schema

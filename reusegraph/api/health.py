@@ -4,6 +4,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from reusegraph.api.shutdown import Shutdown
 from reusegraph.store.engine import Database
 from reusegraph.store.errors import DatabaseUnavailable
 from reusegraph.store.schema_version import current_revision, head_revision
@@ -15,7 +16,11 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
-    """Ready: the database answers and its schema is the one this code expects."""
+    """Ready: not shutting down, the database answers and its schema is the one this code
+    expects. Draining (``api.shutdown``) comes first: a balancer must stop sending at once."""
+    shutdown: Shutdown | None = getattr(request.app.state, "shutdown", None)
+    if shutdown is not None and shutdown.draining:
+        return JSONResponse({"status": "draining"}, status_code=503)
     db: Database = request.app.state.db
     if not await db.ping():
         return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
+from uvicorn.config import STARTUP_FAILURE
 
 from reusegraph.api.headers import LimitedHttpToolsProtocol
 from reusegraph.api.logs import configure_logging
 from reusegraph.api.settings import Settings, SettingsError
 from reusegraph.api.trusted import TrustedDocuments, TrustedDocumentsError
+from reusegraph.api.workers import Workers, metrics_directory
 from reusegraph.store.databases import create_database, database_exists
 from reusegraph.store.embedded import EmbeddedPostgres
 from reusegraph.store.engine import Database
@@ -122,24 +124,37 @@ def serve(settings: Settings, *, migrate: bool = False) -> None:
     os.environ["DATABASE_URL"] = database.url
     say(f"Ready in {time.monotonic() - started:.1f} s.")
     say(f"GraphiQL: http://{settings.host}:{settings.port}/graphql")
-    # uvicorn shuts down gracefully on SIGTERM and then raises the signal again with the
-    # handler it found; Python's default would end the process without its exit hooks,
-    # leaving the embedded PostgreSQL running (docker stop, systemctl stop).
+    # uvicorn shuts down gracefully on SIGTERM (after the app's drain, ``api.shutdown``) and
+    # then raises the signal again with the handler it found; Python's default would end the
+    # process without its exit hooks, leaving the embedded PostgreSQL running (docker stop,
+    # systemctl stop).
     signal.signal(signal.SIGTERM, _exit_quietly)
-    uvicorn.run(
+    config = uvicorn.Config(
         "reusegraph.api.asgi:app_from_environ",
         factory=True,
         host=settings.host,
         port=settings.port,
-        workers=settings.workers if settings.workers > 1 else None,
+        workers=settings.workers,
         log_config=None,
         access_log=False,
+        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
         **http_options(settings),
         # Forwarded headers (client address, scheme) only from the configured proxies: the
         # client address is whose budget a request spends (``auth.callers``).
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=settings.trusted_proxies or "",
     )
+    try:
+        if settings.workers > 1:
+            with metrics_directory():
+                Workers(config, sockets=[config.bind_socket()]).run()
+            return
+        server = uvicorn.Server(config)
+        server.run()
+    except KeyboardInterrupt:  # Ctrl-C, raised again once uvicorn has shut down
+        return
+    if not server.started:
+        raise SystemExit(STARTUP_FAILURE)
 
 
 def http_options(settings: Settings) -> dict[str, Any]:

@@ -34,6 +34,12 @@ class Settings:
     """REUSEGRAPH_PORT: port to listen on."""
     workers: int = 1
     """REUSEGRAPH_WORKERS: server processes (set to the number of cores in production)."""
+    shutdown_drain_seconds: int = 5
+    """REUSEGRAPH_SHUTDOWN_DRAIN_SECONDS: after SIGTERM, how long `/readyz` answers 503 while
+    the server still serves, so load balancers stop sending before it stops listening."""
+    shutdown_timeout_seconds: int = 20
+    """REUSEGRAPH_SHUTDOWN_TIMEOUT_SECONDS: then, how long requests in flight may take to
+    finish before they are cancelled."""
     demo_data: bool | None = None
     """REUSEGRAPH_DEMO_DATA: load the demo data into an empty database (default: only embedded)."""
     pool_size: int = 10

@@ -126,10 +126,14 @@ class SyncEngine:
         self._next_statistics_check = STATISTICS_CHECK_ROWS
         self._analyzing = False
 
-    async def aclose(self) -> None:
+    async def stop_background(self) -> None:
+        """Stop the runs webhooks started; each releases its source's lock as it ends."""
         for task in list(self._background.values()):
             task.cancel()
         await asyncio.gather(*self._background.values(), return_exceptions=True)
+
+    async def aclose(self) -> None:
+        await self.stop_background()
         if self._own_client:
             await self.client.aclose()
 
