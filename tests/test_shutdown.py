@@ -6,12 +6,10 @@ a lock the test takes on the table it reads, so it ends exactly when the test sa
 """
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -20,54 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from reusegraph.store import sync_state
 from reusegraph.store.engine import Database
-from tests.conftest import url_of
 from tests.support.faulty_remote import FaultyRemote
-from tests.support.http import free_port, serving
+from tests.support.http import serving
 from tests.support.remotes import prepare_gateway, register
+from tests.support.serve_process import get, serve_process, until_ready
 
-REUSEGRAPH = [sys.executable, "-m", "reusegraph"]
 QUERY = {"query": '{ municipality(code: "DK-0101") { name } }'}
-
-
-@contextmanager
-def server(db: Database, **settings: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    port = free_port()
-    env = os.environ | {
-        "DATABASE_URL": url_of(db),
-        "REUSEGRAPH_PORT": str(port),
-        "REUSEGRAPH_SYNC_CHECK_SECONDS": "0",
-        "REUSEGRAPH_WEBHOOK_WORKER": "false",
-        "REUSEGRAPH_STATEMENT_TIMEOUT_MS": "120000",
-        "REUSEGRAPH_REQUEST_TIMEOUT_MS": "120000",
-        "REUSEGRAPH_SHUTDOWN_DRAIN_SECONDS": "3",
-        **settings,
-    }
-    process = subprocess.Popen(
-        [*REUSEGRAPH, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        yield process, f"http://127.0.0.1:{port}"
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=60)
-
-
-async def until_ready(process: subprocess.Popen[bytes], base: str) -> None:
-    for _ in range(1200):
-        assert process.poll() is None, "the server stopped during start-up"
-        try:
-            if (await _get(f"{base}/readyz")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.1)
-    raise AssertionError("the server never became ready")
-
-
-async def _get(url: str) -> httpx.Response:
-    async with httpx.AsyncClient(timeout=10) as client:  # a new connection each time
-        return await client.get(url)
 
 
 async def readiness_until(base: str, wanted: str) -> list[str]:
@@ -76,7 +32,7 @@ async def readiness_until(base: str, wanted: str) -> list[str]:
     seen: list[str] = []
     for _ in range(600):
         try:
-            seen.append(str((await _get(f"{base}/readyz")).status_code))
+            seen.append(str((await get(f"{base}/readyz")).status_code))
         except httpx.ConnectError:
             seen.append("refused")
         if seen[-1] == wanted:
@@ -115,7 +71,7 @@ async def exit_code(process: subprocess.Popen[bytes]) -> int:
 async def test_sigterm_drains_then_finishes_the_request_in_flight_and_exits_0(
     empty_db: Database,
 ) -> None:
-    with server(empty_db) as (process, base):
+    with serve_process(empty_db) as (process, base):
         await until_ready(process, base)
         async with httpx.AsyncClient(timeout=120) as client:
             async with municipality_locked(empty_db) as lock:
@@ -136,7 +92,7 @@ async def test_sigterm_drains_then_finishes_the_request_in_flight_and_exits_0(
 async def test_a_request_longer_than_the_shutdown_timeout_is_cut_and_the_server_exits_0(
     empty_db: Database,
 ) -> None:
-    with server(
+    with serve_process(
         empty_db,
         REUSEGRAPH_SHUTDOWN_DRAIN_SECONDS="0",
         REUSEGRAPH_SHUTDOWN_TIMEOUT_SECONDS="1",
@@ -160,7 +116,7 @@ async def test_sigterm_releases_the_lock_of_a_sync_under_way_while_still_serving
     async with serving(remote) as remote_base:  # type: ignore[arg-type]
         await prepare_gateway(empty_db)
         await register(empty_db, "remote-a", f"{remote_base}/graphql", schedule="every 1h")
-        with server(
+        with serve_process(
             empty_db, REUSEGRAPH_SYNC_CHECK_SECONDS="1", REUSEGRAPH_SHUTDOWN_DRAIN_SECONDS="5"
         ) as (process, base):
             await until_ready(process, base)
@@ -174,7 +130,7 @@ async def test_sigterm_releases_the_lock_of_a_sync_under_way_while_still_serving
                 await asyncio.sleep(0.05)
             assert not await running(empty_db, "remote-a")
             assert process.poll() is None, "released only because the process had gone"
-            assert (await _get(f"{base}/readyz")).status_code == 503
+            assert (await get(f"{base}/readyz")).status_code == 503
             remote.wake.set()
             assert await exit_code(process) == 0
 
