@@ -37,6 +37,7 @@ from reusegraph.observability.metrics import PoolGauges, RequestMetrics, observe
 from reusegraph.observability.request_log import RequestLog
 from reusegraph.observability.requests import RequestObserver, Sink
 from reusegraph.observability.statements import watch_statements
+from reusegraph.observability.tracing import TracedRequests, trace_statements
 from reusegraph.schema import Schema, build_schema
 from reusegraph.schema.core.inputs import answer_empty_lists_for_first_zero
 from reusegraph.schema.limits.budget import Limits
@@ -99,6 +100,8 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
     )
     watch_statements(db.request_engine.sync_engine, [observe_statement])
     watch_statements(db.engine.sync_engine, [observe_statement])
+    trace_statements(db.request_engine.sync_engine)
+    trace_statements(db.engine.sync_engine)
     pools = PoolGauges(db.request_engine.pool, compiled.reads if compiled is not None else None)
     request_log = RequestLog(
         slow_ms=settings.slow_request_ms, with_variables=settings.log_variables
@@ -172,6 +175,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             *login.routes,
         ],
         middleware=[
+            Middleware(TracedRequests),
             Middleware(SecurityHeaders),
             Middleware(
                 SessionMiddleware,

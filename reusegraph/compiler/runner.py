@@ -32,6 +32,7 @@ from sqlalchemy.engine import URL
 
 from reusegraph.auth.principal import ANONYMOUS, Principal
 from reusegraph.compiler.plans import CompiledAnswer
+from reusegraph.observability.tracing import statement_span
 from reusegraph.store.errors import DatabaseUnavailable
 from reusegraph.store.rls import session_settings_sql
 from reusegraph.store.urls import asyncpg_dsn
@@ -118,9 +119,12 @@ class CompiledReads:
         try:
             pool = await self._connections()
             async with pool.acquire() as connection:
-                if await connection.hold(settings):
+                with statement_span(None, "SET"):  # literal settings: their text stays out
+                    held = await connection.hold(settings)
+                if held:
                     self.round_trips += 1
-                data: Any = await connection.fetchval(answer.sql, *answer.args)
+                with statement_span(answer.sql):
+                    data: Any = await connection.fetchval(answer.sql, *answer.args)
                 self.round_trips += 1
                 return None if data is None else str(data)
         except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as error:

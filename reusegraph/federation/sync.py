@@ -32,6 +32,7 @@ from reusegraph.federation.errors import (
     SyncError,
 )
 from reusegraph.federation.sources_graphql import RemotePage, fetch_changes
+from reusegraph.observability import tracing
 from reusegraph.store import sync_state, sync_writes
 from reusegraph.store.engine import Database
 from reusegraph.store.enums import SourceKind
@@ -118,7 +119,9 @@ class SyncEngine:
         self.on_progress = on_progress
         self._own_client = client is None
         self.client = client or httpx.AsyncClient(
-            follow_redirects=False, headers={"User-Agent": "reusegraph-sync"}
+            follow_redirects=False,
+            headers={"User-Agent": "reusegraph-sync"},
+            event_hooks={"request": [_pass_trace]},
         )
         self._slots = asyncio.Semaphore(self.options.concurrency)
         self._background: dict[str, asyncio.Task[RunResult]] = {}
@@ -171,6 +174,10 @@ class SyncEngine:
                 return RunResult(code, "failed", error=f"database unavailable: {error}")
 
     async def _claimed_run(self, code: str, force: bool) -> RunResult:
+        with tracing.span("sync run", **{"reusegraph.source": code}):
+            return await self._claimed_run_traced(code, force)
+
+    async def _claimed_run_traced(self, code: str, force: bool) -> RunResult:
         async with sync_state.claimed(self.db, code) as mine:
             if not mine:
                 return RunResult(code, "busy", error="another replica is syncing this source")
@@ -227,29 +234,48 @@ class SyncEngine:
         cursor: str | None = source.cursor
         seen = {cursor}
         while True:
-            page = await retrying(
-                partial(self._fetch, source, credentials, cursor, municipality),
-                self.options.backoff,
-                on_retry=lambda n, e, wait: log.info(
-                    "sync of %s: try %d failed (%s); again in %.1f s", source.code, n, e, wait
-                ),
-            )
-            after = page.cursor if page.cursor is not None else cursor
-            if after != cursor and after in seen:
-                raise CursorWentBackwards(
-                    f"{source.endpoint} handed out cursor {after!r} again, after it had moved"
-                    " past it; kept the last good cursor, nothing of that page was written"
+            with tracing.span(
+                "sync page",
+                **{"reusegraph.source": source.code, "reusegraph.sync.page": result.pages + 1},
+            ):
+                cursor, more = await self._feed_page(
+                    source, owners, credentials, cursor, municipality, seen, result
                 )
-            if page.has_more and after == cursor:
-                raise RemoteFormatError(
-                    f"{source.endpoint} said hasMore but its cursor did not move; stopped"
-                    " instead of asking for the same page forever"
-                )
-            await self._write(source, owners, page.records, page.tombstones, after, result)
-            seen.add(after)
-            cursor = after
-            if not page.has_more:
+            if not more:
                 return
+
+    async def _feed_page(
+        self,
+        source: Any,
+        owners: list[str],
+        credentials: Credentials,
+        cursor: str | None,
+        municipality: str | None,
+        seen: set[str | None],
+        result: RunResult,
+    ) -> tuple[str | None, bool]:
+        """One page fetched and written; the cursor after it and whether there is more."""
+        page = await retrying(
+            partial(self._fetch, source, credentials, cursor, municipality),
+            self.options.backoff,
+            on_retry=lambda n, e, wait: log.info(
+                "sync of %s: try %d failed (%s); again in %.1f s", source.code, n, e, wait
+            ),
+        )
+        after = page.cursor if page.cursor is not None else cursor
+        if after != cursor and after in seen:
+            raise CursorWentBackwards(
+                f"{source.endpoint} handed out cursor {after!r} again, after it had moved"
+                " past it; kept the last good cursor, nothing of that page was written"
+            )
+        if page.has_more and after == cursor:
+            raise RemoteFormatError(
+                f"{source.endpoint} said hasMore but its cursor did not move; stopped"
+                " instead of asking for the same page forever"
+            )
+        await self._write(source, owners, page.records, page.tombstones, after, result)
+        seen.add(after)
+        return after, page.has_more
 
     async def _fetch(
         self, source: Any, credentials: Credentials, cursor: str | None, municipality: str | None
@@ -416,6 +442,11 @@ async def _apply(
         why_not_ours=brought.why_not_ours,
     )
     return outcome, brought
+
+
+async def _pass_trace(request: httpx.Request) -> None:
+    """W3C ``traceparent`` on every request to a remote: its spans join this sync's trace."""
+    request.headers.update(tracing.outgoing_headers())
 
 
 def _summary(skipped: list[tuple[str, str]], dropped: list[tuple[str, str]]) -> str | None:

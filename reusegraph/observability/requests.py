@@ -18,6 +18,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reusegraph.auth.principal import Principal
+from reusegraph.observability.tracing import name_operation
 
 _TAIL = 8192
 """How far from the body's end ``extensions`` is looked for (it is the last member)."""
@@ -51,6 +52,7 @@ current: ContextVar[RequestRecord | None] = ContextVar("reusegraph_request", def
 
 def note_operation(name: str | None, kind: str, viewer: Principal, variables: Any) -> None:
     """Called by the endpoint once it knows the operation and the caller."""
+    name_operation(name, kind)
     record = current.get()
     if record is None:
         return

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Row
 from strawberry.dataloader import DataLoader
 
 from reusegraph.auth.principal import Principal
+from reusegraph.observability import tracing
 from reusegraph.store import (
     agreements,
     benefits,
@@ -55,6 +56,14 @@ def _many(fetch: Callable[[list[K]], Awaitable[dict[K, list[V]]]]) -> DataLoader
         return [found.get(key, []) for key in keys]
 
     return DataLoader(load_fn=load)
+
+
+def _traced(name: str, load: Callable[[list[Any]], Awaitable[Any]]) -> Any:
+    async def traced(keys: list[Any]) -> Any:
+        with tracing.span(f"loader {name}", **{"reusegraph.loader.keys": len(keys)}):
+            return await load(keys)
+
+    return traced
 
 
 def settled(loader: DataLoader[K, V], key: K) -> "Future[V] | None":
@@ -200,6 +209,10 @@ class Loaders:
         )
         self.source_by_code: DataLoader[str, Row[Any] | None] = _one(bind(sources.sources_by_code))
         self.owners_by_source: DataLoader[str, list[str]] = _many(bind(sources.owners_by_source))
+        if tracing.enabled():
+            for name, value in vars(self).items():
+                if isinstance(value, DataLoader):
+                    value.load_fn = _traced(name, value.load_fn)
 
     def release(self) -> None:
         """Drops what this request loaded, once it is answered.
