@@ -436,8 +436,10 @@ def _sync(args: argparse.Namespace, settings: Settings) -> None:
     from reusegraph.api import source_admin
     from reusegraph.api.server import resolve_database
     from reusegraph.federation.sync import RunResult
+    from reusegraph.observability import tracing
 
     url = resolve_database(settings).url
+    tracing.configure()  # a sync from the CLI is traced like the server's, remotes included
 
     bars: dict[str, Progress] = {}
 

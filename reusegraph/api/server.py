@@ -17,6 +17,7 @@ from reusegraph.api.logs import configure_logging
 from reusegraph.api.settings import Settings, SettingsError
 from reusegraph.api.trusted import TrustedDocuments, TrustedDocumentsError
 from reusegraph.api.workers import Workers, metrics_directory
+from reusegraph.observability.tracing import TracingError, exporter_names
 from reusegraph.store.databases import create_database, database_exists
 from reusegraph.store.embedded import EmbeddedPostgres
 from reusegraph.store.engine import Database
@@ -108,6 +109,11 @@ def serve(settings: Settings, *, migrate: bool = False) -> None:
         except TrustedDocumentsError as error:
             say(str(error))
             raise SystemExit(2) from None
+    try:  # each worker starts its own exporter; a wrong name stops the server here
+        exporter_names()
+    except TracingError as error:
+        say(str(error))
+        raise SystemExit(2) from None
     started = time.monotonic()
     database = resolve_database(settings)
     embedded = database.embedded is not None

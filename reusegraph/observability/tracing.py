@@ -69,9 +69,23 @@ def configure(environ: Mapping[str, str] | None = None) -> TracerProvider | None
     the rest themselves (``OTEL_SERVICE_NAME``, ``OTEL_RESOURCE_ATTRIBUTES``,
     ``OTEL_TRACES_SAMPLER``, ``OTEL_EXPORTER_OTLP_*``).
     """
+    names = exporter_names(environ)
+    if not names:
+        return None
+    env = os.environ if environ is None else environ
+    attributes = {} if env.get("OTEL_SERVICE_NAME") else {SERVICE_NAME: "reusegraph"}
+    provider = TracerProvider(resource=Resource.create(attributes))
+    for name in names:
+        provider.add_span_processor(BatchSpanProcessor(_exporter(name)))
+    install(provider)
+    return provider
+
+
+def exporter_names(environ: Mapping[str, str] | None = None) -> list[str]:
+    """The exporters the variables ask for (none: tracing off); ``TracingError`` if unknown."""
     env = os.environ if environ is None else environ
     if env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
-        return None
+        return []
     names = [n.strip().lower() for n in env.get("OTEL_TRACES_EXPORTER", "").split(",")]
     names = [n for n in names if n]
     unknown = [n for n in names if n not in EXPORTERS]
@@ -85,15 +99,7 @@ def configure(environ: Mapping[str, str] | None = None) -> TracerProvider | None
     )
     if not names and endpoint:
         names = ["otlp"]
-    names = [n for n in names if n != "none"]
-    if not names:
-        return None
-    attributes = {} if env.get("OTEL_SERVICE_NAME") else {SERVICE_NAME: "reusegraph"}
-    provider = TracerProvider(resource=Resource.create(attributes))
-    for name in names:
-        provider.add_span_processor(BatchSpanProcessor(_exporter(name)))
-    install(provider)
-    return provider
+    return [n for n in names if n != "none"]
 
 
 def _exporter(name: str) -> SpanExporter:
