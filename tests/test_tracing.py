@@ -6,10 +6,14 @@ variables is on any span. A sync against a second app instance is one trace: the
 request span is a child of the gateway's sync page.
 """
 
+import asyncio
+import signal
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -26,6 +30,7 @@ from tests.support import builders as b
 from tests.support.http import serving
 from tests.support.issuer import LocalIssuer
 from tests.support.remotes import prepare_gateway, register, remote_registry
+from tests.support.serve_process import serve_process, until_ready
 from tests.support.tenants import A
 
 pytest_plugins = ("tests.support.identity_fixtures",)
@@ -169,3 +174,57 @@ def test_traces_are_off_by_default_and_a_bad_exporter_names_the_allowed_ones() -
     with pytest.raises(tracing.TracingError, match="allowed: otlp, console, none"):
         tracing.configure({"OTEL_TRACES_EXPORTER": "jaeger"})
     assert not tracing.enabled()
+
+
+async def test_a_served_process_exports_its_spans_over_otlp_to_a_collector(
+    empty_db: Database,
+) -> None:
+    """``reusegraph serve`` with only ``OTEL_EXPORTER_OTLP_ENDPOINT`` set: the collector on
+    loopback receives the request's span under its operation name and the service name."""
+    received: list[bytes] = []
+
+    async def collector(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        if scope["path"] == "/v1/traces":
+            received.append(body)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async with serving(collector) as collector_base:
+        with serve_process(
+            empty_db,
+            OTEL_EXPORTER_OTLP_ENDPOINT=collector_base,
+            OTEL_SERVICE_NAME="reusegraph-test",
+            OTEL_BSP_SCHEDULE_DELAY="100",
+            REUSEGRAPH_SHUTDOWN_DRAIN_SECONDS="0",
+        ) as (process, base):
+            await until_ready(process, base)
+            async with httpx.AsyncClient(timeout=30) as http:
+                response = await http.post(
+                    f"{base}/graphql", json={"query": "query Exported { __typename }"}
+                )
+            assert response.status_code == 200
+            process.send_signal(signal.SIGTERM)
+            assert await asyncio.to_thread(process.wait, 60) == 0
+    names: set[str] = set()
+    services: set[str] = set()
+    for body in received:
+        request = ExportTraceServiceRequest.FromString(body)
+        for resource_spans in request.resource_spans:
+            for attribute in resource_spans.resource.attributes:
+                if attribute.key == "service.name":
+                    services.add(attribute.value.string_value)
+            for scope_spans in resource_spans.scope_spans:
+                names.update(span.name for span in scope_spans.spans)
+    assert "query Exported" in names
+    assert services == {"reusegraph-test"}
