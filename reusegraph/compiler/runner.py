@@ -39,6 +39,8 @@ from reusegraph.store.urls import asyncpg_dsn
 log = logging.getLogger("reusegraph.compiler")
 
 WARM_CONNECTIONS = 2
+SETTINGS_KEPT = 4096
+"""Viewers whose settings text is kept; past that the dict starts again."""
 
 
 class ViewerConnection(asyncpg.Connection):  # type: ignore[misc]
@@ -66,6 +68,9 @@ class CompiledReads:
         self.pool_size = pool_size
         self.statement_timeout_ms = statement_timeout_ms
         self._pool: asyncpg.Pool | None = None
+        self._settings: dict[Principal, str] = {}
+        """Each viewer's settings text, written once: a viewer's next request costs a dict
+        lookup, not the string building (about 20 µs)."""
         self.round_trips = 0
         """Counted for tests: a number that does not depend on the machine."""
 
@@ -114,7 +119,12 @@ class CompiledReads:
 
     async def run(self, viewer: Principal, answer: CompiledAnswer) -> str | None:
         """``data`` as JSON text; None when the plan's guards refuse (an unknown code)."""
-        settings = session_settings_sql(viewer, self.statement_timeout_ms)
+        settings = self._settings.get(viewer)
+        if settings is None:
+            if len(self._settings) >= SETTINGS_KEPT:
+                self._settings.clear()
+            settings = session_settings_sql(viewer, self.statement_timeout_ms)
+            self._settings[viewer] = settings
         try:
             pool = await self._connections()
             async with pool.acquire() as connection:
