@@ -11,6 +11,15 @@ transaction, and the connection is read-only by ``default_transaction_read_only`
 connection remembers the settings it holds (``ViewerConnection``), so a run of requests
 by one viewer (the anonymous public, above all) sends them once: one round trip each.
 
+Each statement runs on its generic plan (``plan_cache_mode``), planned once per
+connection. By default PostgreSQL plans a prepared statement afresh for its first five
+runs and keeps doing so whenever the generic plan's estimate looks worse, which it does
+for these statements (row-level security, a LIMIT parameter): measured on the demo data,
+a page of 10 then costs 0.48 ms of PostgreSQL CPU against 0.17 ms on the generic plan,
+and the one-process reuse shape 0.67 against 0.52 ms (``bench/results/2026-12-08-plans.md``).
+The statements' order is an index's and their filters are equalities, so one plan suits
+every value.
+
 A new backend's first statements cost 4-8 ms more than later ones (catalog caches for
 the tables and their policies, then the plan); ``open`` makes a few connections at
 start-up and runs the GraphiQL examples' statements on them as the anonymous viewer,
@@ -111,6 +120,7 @@ class CompiledReads:
                 server_settings={
                     "application_name": "reusegraph-compiled",
                     "default_transaction_read_only": "on",
+                    "plan_cache_mode": "force_generic_plan",
                     "standard_conforming_strings": "on",
                     "TimeZone": "UTC",
                 },
