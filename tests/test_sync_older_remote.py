@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL
 
 from reusegraph.federation.backoff import Backoff
+from reusegraph.federation.sources_graphql import _graphql_error
 from reusegraph.federation.sync import RunResult, SyncEngine, SyncOptions
 from reusegraph.store.engine import Database
 from tests.support import builders as b
@@ -115,3 +116,15 @@ async def test_an_older_remote_is_asked_without_umbrella_ids_and_memberships_sta
             ("Paraply", "Medlem 1, ændret"),
             ("Paraply", "Medlem 2"),
         }, "a feed without umbrellaIds says nothing of memberships: they stay"
+
+
+def test_only_a_refusal_of_optional_fields_alone_is_worked_around() -> None:
+    older = "Cannot query field 'umbrellaIds' on type 'FeedProcess'."
+    other = "Cannot query field 'title' on type 'FeedProcess'. Did you mean 'titles'?"
+    alone = _graphql_error("https://remote.example/graphql", [{"message": older}])
+    assert alone.refused_fields == {"umbrellaIds"}
+    mixed = _graphql_error(
+        "https://remote.example/graphql", [{"message": older}, {"message": other}]
+    )
+    assert mixed.refused_fields == frozenset()
+    assert "does not serve the source contract" in str(mixed)
