@@ -83,6 +83,22 @@ class Importer:
             )
             return [dict(row._mapping) for row in rows]
 
+    async def umbrellas(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        """(umbrella, member) titles made, and (umbrella, member) source ids waiting."""
+        async with self.db.engine.connect() as conn:
+            made = await conn.execute(
+                text(
+                    "SELECT u.title, c.title FROM process_umbrella pu JOIN process u"
+                    " ON u.id = pu.umbrella_id JOIN process c ON c.id = pu.child_id ORDER BY 1, 2"
+                )
+            )
+            waiting = await conn.execute(
+                text(
+                    "SELECT umbrella_source_id, child_source_id FROM pending_umbrella ORDER BY 1, 2"
+                )
+            )
+            return [(r[0], r[1]) for r in made], [(r[0], r[1]) for r in waiting]
+
 
 @pytest.fixture
 async def importer(empty_db: Database, local_issuer: LocalIssuer) -> AsyncIterator[Importer]:
@@ -265,3 +281,30 @@ async def test_the_import_writes_with_the_callers_role_under_row_level_security(
         with pytest.raises(WriteForbidden, match="admin role"):
             async with importer.db.session(editor_of_b) as session:
                 await register_source(session, Call(editor_of_b), theirs)
+
+
+async def test_a_member_uploaded_before_its_umbrella_waits_for_it(importer: Importer) -> None:
+    """An editor's file names an umbrella the next file brings: the membership is kept
+    pending and made when the umbrella arrives, under the editor's own role."""
+    editor = importer.token(A, "editor")
+    members = (
+        "ID;Titel;Fase;Synlighed;Kommunekode;umbrellaIds\n"
+        f"M-1;Bilag i e-conomic;Drift;Offentlig;{A};U-1\n"
+    )
+    first = await importer.upload(members, token=editor, apply=True)
+    assert first.status_code == 200, first.text
+    assert first.json()["sources"][0]["created"] == 1
+    assert await importer.umbrellas() == ([], [("U-1", "M-1")])
+
+    umbrella = f"ID;Titel;Fase;Synlighed;Kommunekode;Type\nU-1;Økonomi;Drift;Offentlig;{A};PARENT\n"
+    second = await importer.upload(umbrella, token=editor, apply=True)
+    assert second.status_code == 200, second.text
+    assert await importer.umbrellas() == ([("Økonomi", "Bilag i e-conomic")], [])
+
+    query = "{ processes(filter: {isUmbrella: true}) { nodes { title members { title } } } }"
+    answer = await importer.http.post(
+        "/graphql", json={"query": query}, headers={"Authorization": f"Bearer {editor}"}
+    )
+    assert answer.json()["data"]["processes"]["nodes"] == [
+        {"title": "Økonomi", "members": [{"title": "Bilag i e-conomic"}]}
+    ]

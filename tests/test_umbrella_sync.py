@@ -6,6 +6,7 @@ leaves it; importing the same file again changes nothing.
 """
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -149,7 +150,13 @@ async def test_a_file_import_keeps_umbrellas_and_a_second_run_changes_nothing(
     assert await memberships(empty_db, source) == expected
 
     records[1] = _record("m2", "Medlem 2", umbrellaIds=["u2"])
-    await run_import(empty_db, _write(tmp_path, "b.json", records), options)
+    moved = _write(tmp_path, "b.json", records)
+    dry = await run_import(empty_db, moved, replace(options, dry_run=True))
+    assert [(c.action.value, c.source_id, c.fields) for c in dry.changes] == [
+        ("update", "m2", ("umbrellaIds",))
+    ]
+    report = await run_import(empty_db, moved, options)
+    assert [(t.updated, t.unchanged) for t in report.sources.values()] == [(1, 3)]
     assert await memberships(empty_db, source) == {
         ("Egen paraply", "Medlem 1"),
         ("Fælles paraply", "Medlem 2"),

@@ -70,6 +70,7 @@ class SourceSyncWebhook:
                     "skipped": len(run.skipped),
                     "dropped": len(run.dropped),
                     "registered": run.registered,
+                    "unserved": run.unserved,
                     "error": run.error,
                 },
                 status_code=status,

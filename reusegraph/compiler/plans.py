@@ -75,6 +75,10 @@ class Compiler:
         self.max_tokens = max_tokens
         self._documents: OrderedDict[str, _Document | None] = OrderedDict()
         self._plans: OrderedDict[tuple[Any, ...], Plan | str] = OrderedDict()
+        self._constants: OrderedDict[tuple[Any, ...], list[Any]] = OrderedDict()
+        """A plan's parameter values when its operation declares no variables: they then
+        come from the document's literals only, and coercing them again costs about a fifth
+        of the compiled path's server CPU on a small page."""
 
     def compile(
         self, query: str, operation_name: str | None, variables: dict[str, Any] | None
@@ -100,11 +104,16 @@ class Compiler:
             _remember(self._plans, key, plan)
         if isinstance(plan, str):
             return plan
-        try:
-            args = [get_argument_values(d, n, coerced) for d, n in plan.sites]
-            values = plan.params.values(args)
-        except Exception:  # the executor's own check refused: it answers with its error
-            return "an argument the executor refuses"
+        constant = not operation.variable_definitions
+        values = self._constants.get(key) if constant else None
+        if values is None:
+            try:
+                args = [get_argument_values(d, n, coerced) for d, n in plan.sites]
+                values = plan.params.values(args)
+            except Exception:  # the executor's own check refused: it answers with its error
+                return "an argument the executor refuses"
+            if constant:
+                _remember(self._constants, key, values)
         return CompiledAnswer(plan.sql, values)
 
     def _document(self, query: str) -> _Document | None:

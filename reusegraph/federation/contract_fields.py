@@ -140,8 +140,8 @@ NESTED_SELECTIONS = {
 }
 
 
-def selection() -> str:
-    """The ``upserts`` selection of the contract query."""
-    scalars = " ".join(["id", "url", "umbrellaIds", *PROCESS_FIELDS])
+def selection(without: frozenset[str] = frozenset()) -> str:
+    """The ``upserts`` selection of the contract query, less the fields ``without``."""
+    scalars = " ".join(n for n in ("id", "url", "umbrellaIds", *PROCESS_FIELDS) if n not in without)
     nested = " ".join(f"{name} {fields}" for name, fields in NESTED_SELECTIONS.items())
     return f"{{ {scalars} {nested} }}"

@@ -37,12 +37,20 @@ class RemoteAuthError(RemoteHttpError):
 
 class RemoteGraphQLError(SyncError):
     def __init__(
-        self, message: str, *, retryable: bool = False, cost: tuple[int, int] | None = None
+        self,
+        message: str,
+        *,
+        retryable: bool = False,
+        cost: tuple[int, int] | None = None,
+        refused_fields: frozenset[str] = frozenset(),
     ) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.cost = cost
         """(cost, maximum) of a page the remote refused as too complex (QUERY_TOO_COMPLEX)."""
+        self.refused_fields = refused_fields
+        """Optional contract fields the remote does not know (an older version), when they
+        were all its validation refused."""
 
     def fitting_first(self, first: int) -> int | None:
         """A smaller page the remote's cost limit admits; None when that is not the issue."""

@@ -7,6 +7,7 @@ parse but break our rules (an unknown phase, say) are the store's to judge per r
 
 import asyncio
 import gc
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,12 +47,24 @@ from reusegraph.store.mirror_records import (
     VendorRef,
 )
 
-QUERY = (
-    "query Changes($since: String, $first: Int, $municipality: String) {"
-    " changes(since: $since, first: $first, municipality: $municipality) {"
-    f" upserts {selection()}"
-    " tombstones { id municipality deletedAt } cursor hasMore } }"
-)
+OPTIONAL_FIELDS = frozenset({"umbrellaIds"})
+"""Fields newer than the contract's first version: a remote that predates one is asked
+again without it (``RemoteGraphQLError.refused_fields``), and what it would have carried
+is kept as it is (``umbrellaIds`` missing: memberships stay)."""
+
+
+@lru_cache(maxsize=4)
+def query(without: frozenset[str] = frozenset()) -> str:
+    return (
+        "query Changes($since: String, $first: Int, $municipality: String) {"
+        " changes(since: $since, first: $first, municipality: $municipality) {"
+        f" upserts {selection(without)}"
+        " tombstones { id municipality deletedAt } cursor hasMore } }"
+    )
+
+
+QUERY = query()
+_REFUSED_FIELD = re.compile(r"Cannot query field ['\"](\w+)['\"] on type ['\"]\w+['\"]")
 RETRYABLE_CODES = {"SERVICE_UNAVAILABLE", "INTERNAL_SERVER_ERROR", "RATE_LIMITED"}
 
 
@@ -72,9 +85,11 @@ async def fetch_changes(
     municipality: str | None,
     headers: dict[str, str],
     request_timeout: float,
+    without: frozenset[str] = frozenset(),
 ) -> RemotePage:
+    """``without``: optional fields (``OPTIONAL_FIELDS``) not to ask this remote for."""
     variables = {"since": since, "first": first, "municipality": municipality}
-    body = orjson.dumps({"query": QUERY, "variables": variables})
+    body = orjson.dumps({"query": query(without), "variables": variables})
     try:
         response = await client.post(
             endpoint,
@@ -121,7 +136,7 @@ async def fetch_changes(
     # event loop it would hold up every other source's database statements that long.
     # In a thread the loop still gets its turns (the GIL switches every 5 ms). The same
     # for decoding it, above.
-    return await asyncio.to_thread(_parse_quietly, changes, endpoint)
+    return await asyncio.to_thread(_parse_quietly, changes, endpoint, without)
 
 
 _pausing = threading.Lock()
@@ -157,12 +172,14 @@ def _decode(content: bytes) -> Any:
         return orjson.loads(content)
 
 
-def _parse_quietly(changes: dict[str, Any], endpoint: str) -> RemotePage:
+def _parse_quietly(changes: dict[str, Any], endpoint: str, without: frozenset[str]) -> RemotePage:
     with _collector_paused():
-        return parse_page(changes, endpoint)
+        return parse_page(changes, endpoint, without)
 
 
-def parse_page(changes: dict[str, Any], endpoint: str) -> RemotePage:
+def parse_page(
+    changes: dict[str, Any], endpoint: str, without: frozenset[str] = frozenset()
+) -> RemotePage:
     upserts, tombstones = changes.get("upserts"), changes.get("tombstones")
     cursor, has_more = changes.get("cursor"), changes.get("hasMore")
     if not isinstance(upserts, list) or not isinstance(tombstones, list):
@@ -171,7 +188,8 @@ def parse_page(changes: dict[str, Any], endpoint: str) -> RemotePage:
         raise RemoteFormatError(f"{endpoint}: changes.cursor must be a string")
     if not isinstance(has_more, bool):
         raise RemoteFormatError(f"{endpoint}: changes.hasMore must be true or false")
-    records = [_record(item, index, endpoint) for index, item in enumerate(upserts)]
+    umbrellas = "umbrellaIds" not in without
+    records = [_record(item, index, endpoint, umbrellas) for index, item in enumerate(upserts)]
     gone = [_tombstone(item, index, endpoint) for index, item in enumerate(tombstones)]
     return RemotePage(records, gone, cursor, has_more)
 
@@ -179,7 +197,7 @@ def parse_page(changes: dict[str, Any], endpoint: str) -> RemotePage:
 _FIELDS = tuple((name, *spec) for name, spec in PROCESS_FIELDS.items())
 
 
-def _record(item: Any, index: int, endpoint: str) -> MirrorRecord:
+def _record(item: Any, index: int, endpoint: str, umbrellas: bool = True) -> MirrorRecord:
     if not isinstance(item, dict):
         raise RemoteFormatError(f"{endpoint}: changes.upserts[{index}] is not an object")
     try:
@@ -222,7 +240,7 @@ def _record(item: Any, index: int, endpoint: str) -> MirrorRecord:
                 )
                 for k in _list(item, "links")
             ],
-            umbrellas=_ids(item, "umbrellaIds"),
+            umbrellas=_ids(item, "umbrellaIds") if umbrellas else None,
         )
     except (FieldTypeError, AttributeError) as error:
         where = f"{endpoint}: changes.upserts[{index}]"
@@ -362,6 +380,7 @@ def _graphql_error(endpoint: str, errors: Any) -> RemoteGraphQLError:
                 ):
                     cost = (int(numbers[0]), int(numbers[1]))  # type: ignore[arg-type]
     more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+    refused = _refused_fields(errors)
     hint = ""
     if any("Cannot query field" in m or "Unknown argument" in m for m in messages):
         hint = "; the remote does not serve the source contract's `changes` field as documented"
@@ -369,7 +388,21 @@ def _graphql_error(endpoint: str, errors: Any) -> RemoteGraphQLError:
         f"{endpoint} answered with GraphQL errors: {'; '.join(messages)}{more}{hint}",
         retryable=bool(codes & RETRYABLE_CODES),
         cost=cost,
+        refused_fields=refused,
     )
+
+
+def _refused_fields(errors: list[Any]) -> frozenset[str]:
+    """The optional fields a remote's validation refused, when those are all it refused:
+    an older remote. Any other refusal is not for us to work around."""
+    named: set[str] = set()
+    for error in errors:
+        message = error.get("message") if isinstance(error, dict) else None
+        found = _REFUSED_FIELD.match(message) if isinstance(message, str) else None
+        if found is None or found.group(1) not in OPTIONAL_FIELDS:
+            return frozenset()
+        named.add(found.group(1))
+    return frozenset(named)
 
 
 def _snippet(response: httpx.Response, limit: int = 200) -> str:

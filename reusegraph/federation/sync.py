@@ -74,6 +74,9 @@ class RunResult:
     """Records of municipalities another source owns (a shared listing): theirs."""
     registered: list[str] = field(default_factory=list)
     """``<code> <name>`` of the municipalities this run registered and now owns."""
+    unserved: list[str] = field(default_factory=list)
+    """Optional contract fields the remote does not know (an older reusegraph): the run
+    asked without them, and what they carry was kept as it was."""
     error: str | None = None
 
     def add(self, outcome: PageOutcome, brought: BroughtOwners) -> None:
@@ -97,6 +100,11 @@ class RunResult:
             parts.append(f"{self.not_ours} of other sources' municipalities")
         if self.registered:
             parts.append(f"registered {', '.join(self.registered)}")
+        if self.unserved:
+            parts.append(
+                f"asked without {', '.join(self.unserved)}, which the remote does not serve"
+                " (an older version): kept what it carries as it was"
+            )
         return ", ".join(parts)
 
 
@@ -256,7 +264,7 @@ class SyncEngine:
     ) -> tuple[str | None, bool]:
         """One page fetched and written; the cursor after it and whether there is more."""
         page = await retrying(
-            partial(self._fetch, source, credentials, cursor, municipality),
+            partial(self._fetch, source, credentials, cursor, municipality, result),
             self.options.backoff,
             on_retry=lambda n, e, wait: log.info(
                 "sync of %s: try %d failed (%s); again in %.1f s", source.code, n, e, wait
@@ -278,11 +286,18 @@ class SyncEngine:
         return after, page.has_more
 
     async def _fetch(
-        self, source: Any, credentials: Credentials, cursor: str | None, municipality: str | None
+        self,
+        source: Any,
+        credentials: Credentials,
+        cursor: str | None,
+        municipality: str | None,
+        result: RunResult,
     ) -> RemotePage:
-        """One page; smaller ones when the remote's cost limit refuses the page size.
+        """One page; smaller ones when the remote's cost limit refuses the page size, and
+        without the optional fields an older remote refuses.
 
-        The size that fitted is remembered for the source's next pages (and runs)."""
+        The size that fitted is remembered for the source's next pages (and runs); the
+        fields the remote refused for the rest of the run (``result.unserved``)."""
         size = min(self._fitting.get(source.code, source.page_size), source.page_size)
         renewed = False
         for _ in range(6):
@@ -295,6 +310,7 @@ class SyncEngine:
                     municipality=municipality,
                     headers=await credentials.headers(),
                     request_timeout=float(source.timeout_seconds),
+                    without=frozenset(result.unserved),
                 )
             except RemoteAuthError:
                 if renewed or not credentials.refused():
@@ -302,6 +318,16 @@ class SyncEngine:
                 renewed = True
                 continue
             except RemoteGraphQLError as error:
+                refused = sorted(error.refused_fields - set(result.unserved))
+                if refused:
+                    log.info(
+                        "sync of %s: the remote does not serve %s (an older version); asking"
+                        " without it for the rest of the run",
+                        source.code,
+                        ", ".join(refused),
+                    )
+                    result.unserved.extend(refused)
+                    continue
                 smaller = error.fitting_first(size)
                 if smaller is None:
                     raise

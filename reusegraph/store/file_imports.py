@@ -29,9 +29,11 @@ from reusegraph.store.models import (
     Technology,
     process_it_system,
     process_technology,
+    process_umbrella,
     source_owner,
 )
 from reusegraph.store.models.sources import PendingReuse
+from reusegraph.store.models.umbrellas import PendingUmbrella
 from reusegraph.store.snapshots import snapshot
 
 P = cast(Table, Process.__table__)
@@ -99,6 +101,7 @@ async def stored(
     )
     ids = [row["id"] for row in rows]
     children = await _children(session, ids)
+    children["umbrella_ids"] = await _umbrellas(session, source_code, rows)
     found: dict[str, Stored] = {}
     for row in rows:
         content = {k: v for k, v in snapshot(dict(row)).items() if k not in _NOT_CONTENT}
@@ -157,6 +160,30 @@ async def _children(
     pending = found.pop("reused_from_pending")
     for process_id, links in pending.items():
         found["reused_from"][process_id].extend(links)
+    return found
+
+
+async def _umbrellas(
+    session: AsyncSession, source_code: str, rows: Sequence[Any]
+) -> dict[uuid.UUID, list[Any]]:
+    """The umbrellas each record names, made or still waiting for the umbrella: a file
+    that moves a member to another umbrella changes that member."""
+    U, PU = process_umbrella, cast(Table, PendingUmbrella.__table__)
+    umbrella = P.alias("umbrella")
+    found: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    made = select(
+        U.c.child_id, func.coalesce(umbrella.c.source_id, umbrella.c.id.cast(String))
+    ).join(umbrella, umbrella.c.id == U.c.umbrella_id)
+    for child_id, name in await session.execute(
+        made.where(U.c.child_id.in_(row["id"] for row in rows))
+    ):
+        found[child_id].append(name)
+    by_source_id = {row["source_id"]: row["id"] for row in rows}
+    waiting = select(PU.c.child_source_id, PU.c.umbrella_source_id).where(
+        PU.c.source_code == source_code, PU.c.child_source_id.in_(by_source_id)
+    )
+    for child, name in await session.execute(waiting):
+        found[by_source_id[child]].append(name)
     return found
 
 

@@ -69,19 +69,23 @@ def official_by_org_number(org_number: str) -> OfficialMunicipality | None:
 
 
 def official_by_name(name: str, country: str | None = None) -> OfficialMunicipality | None:
-    """A current municipality of that name (merged ones share names with their successor)."""
+    """The current municipality of that name (merged ones share names with their
+    successor); None when two have it (Herøy, Våler in Norway): a code must say which."""
     key = name_key(name)
-    for found in official_municipalities():
-        current = found.valid_to is None and name_key(found.name) == key
-        if current and (country is None or found.country == country):
-            return found
-    return None
+    found = [
+        m
+        for m in official_municipalities()
+        if m.valid_to is None
+        and name_key(m.name) == key
+        and (country is None or m.country == country)
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def name_key(name: str) -> str:
     """``"Klæbu kommune"``, ``"Klæbu Kommune"`` and ``"klæbu"`` are one key."""
     key = " ".join(name.casefold().split())
-    for suffix in (" regionskommune", " kommune"):
+    for suffix in (" regionskommune", " kommune", " herad"):
         key = key.removesuffix(suffix)
     return key
 
@@ -93,4 +97,6 @@ def _by_code() -> dict[str, OfficialMunicipality]:
 
 @cache
 def _by_org_number() -> dict[str, OfficialMunicipality]:
-    return {m.org_number: m for m in official_municipalities() if m.org_number}
+    """A current municipality before an ended one with the same number."""
+    ordered = sorted(official_municipalities(), key=lambda m: m.valid_to is None)
+    return {m.org_number: m for m in ordered if m.org_number}

@@ -10,7 +10,8 @@ field then has exactly one fate, counted in the ``MappingReport``:
   and interfaces the robot uses), ``seenByCount``, ``parents`` (ids of the umbrellas
   above it), ``attachments`` (file names, Excel only), and any field this module does not
   know yet (a newer OS2autoproces), so an upgrade there loses nothing here;
-* ignored, for the fields in ``IGNORED_FIELDS`` (each with its reason);
+* derived or ignored, for the fields in ``IGNORED_FIELDS`` (each with its reason): derived
+  ones OS2autoproces computes from fields that are kept, ignored ones are about the caller;
 * invalid: the value breaks a rule of our model; a ``Problem`` names field and value, and
   the raw value is kept in ``extras["invalid"]``.
 
@@ -91,7 +92,8 @@ def map_process(
         elif field in OWNER_FIELDS:
             continue  # counted by _resolve_owner
         elif field in IGNORED_FIELDS:
-            outcome = Outcome.IGNORED
+            derived = IGNORED_FIELDS[field].startswith("derived")
+            outcome = Outcome.DERIVED if derived else Outcome.IGNORED
         elif is_empty(value):
             outcome = Outcome.EMPTY
         elif field in FIELDS:
