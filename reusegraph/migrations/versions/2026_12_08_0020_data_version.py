@@ -124,7 +124,10 @@ def upgrade() -> None:
         sa.Column("sha256_hash", sa.String(length=64), nullable=False),
         sa.Column("document", sa.Text(), nullable=False),
         sa.Column(
-            "created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
         ),
         sa.CheckConstraint(
             "sha256_hash ~ '^[0-9a-f]{64}$'", name=op.f("ck_persisted_query_hash_format")

@@ -14,8 +14,8 @@ from reusegraph.store.models.agreements import (
     agreement_vendor,
 )
 from reusegraph.store.models.audit import AuditEntry
-from reusegraph.store.models.caching import DataChange, DataVersion, PersistedQuery
 from reusegraph.store.models.benefits import BenefitRecord
+from reusegraph.store.models.caching import DataChange, DataVersion, PersistedQuery
 from reusegraph.store.models.catalog import ItSystem, Technology
 from reusegraph.store.models.meetings import (
     MeetingPresentation,
