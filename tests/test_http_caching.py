@@ -56,7 +56,7 @@ async def tag_changes(http: httpx.AsyncClient, old: str, **params: str) -> str:
         assert response.status_code == 200, response.text
         tag = response.headers.get("etag")
         if tag is not None and tag != old:
-            return tag
+            return str(tag)
         await asyncio.sleep(0.05)
     raise AssertionError(f"the ETag stayed {old}")
 
