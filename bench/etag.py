@@ -18,13 +18,15 @@ import sys
 from pathlib import Path
 from urllib.parse import urlencode
 
+import asyncpg
 import httpx
 
-from bench.compiled import SHAPES, ensure_demo
+from bench.compiled import DATABASE, SHAPES
 from bench.measure import Sample, measure
-from bench.postgres import server_facts, start_server
+from bench.postgres import BenchServer, server_facts, start_server
 from bench.servers import ROOT, start_uvicorn, stop, wait_ready
 from bench.wrk import ensure_wrk
+from reusegraph.store.urls import asyncpg_dsn
 
 DATA_DIR = Path("/tmp/reusegraph-bench-etag")
 GET_LUA = Path(__file__).with_name("get.lua")
@@ -32,6 +34,29 @@ GET_LUA = Path(__file__).with_name("get.lua")
 
 def say(text: str) -> None:
     print(text, flush=True)
+
+
+async def ensure_demo(pg: BenchServer) -> str:
+    """``bench.compiled``'s demo database, migrated and loaded by this checkout's code
+    (``python -m reusegraph`` from the repository, not a console script of another)."""
+    admin = await asyncpg.connect(asyncpg_dsn(pg.url))
+    try:
+        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DATABASE):
+            await admin.execute(f'CREATE DATABASE "{DATABASE}"')
+    finally:
+        await admin.close()
+    url = pg.database_url(DATABASE)
+    env = {**os.environ, "DATABASE_URL": url}
+    command = [sys.executable, "-m", "reusegraph"]
+    subprocess.run([*command, "migrate"], check=True, cwd=ROOT, env=env)  # noqa: ASYNC221
+    loaded = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        empty = not await loaded.fetchval("SELECT count(*) FROM process")
+    finally:
+        await loaded.close()
+    if empty:
+        subprocess.run([*command, "demo"], check=True, cwd=ROOT, env=env)  # noqa: ASYNC221
+    return url
 
 
 def main() -> None:
@@ -43,9 +68,6 @@ def main() -> None:
     server = None
     try:
         url = asyncio.run(ensure_demo(pg))
-        # This checkout's migrations (the console script may be another checkout's).
-        migrate = [sys.executable, "-m", "reusegraph", "migrate"]
-        subprocess.run(migrate, check=True, cwd=ROOT, env={**os.environ, "DATABASE_URL": url})
         facts = asyncio.run(server_facts(url))
         env = {
             "DATABASE_URL": url,
