@@ -7,9 +7,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from reusegraph.api.app import create_app
 from reusegraph.api.settings import Settings
+from reusegraph.auth.principal import Principal, Role
 from reusegraph.store.engine import Database
 from reusegraph.store.trusted_documents import document_hash
 from tests.conftest import url_of
@@ -144,6 +147,23 @@ async def test_a_direct_store_write_changes_the_tag(t: Tenants) -> None:
     new = await tag_changes(t.http, tag, query=TITLES)
     response = await get(t.http, query=TITLES, if_none_match=new)
     assert response.status_code == 304
+
+
+async def test_a_write_while_the_listener_is_cut_off_still_changes_the_tag(t: Tenants) -> None:
+    """Notifications sent while the listening connection is gone are lost: the version
+    is forgotten until it is read again, so no old answer is confirmed meanwhile."""
+    tag = await current_tag(t.http, query=TITLES)
+    cut = await t.scalar(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+        " WHERE application_name = 'reusegraph-listen' AND datname = current_database()"
+    )
+    assert cut == 1
+    await b.insert_rows(t.db, process=[b.process(A, title="Written while nobody listened")])
+    new = await tag_changes(t.http, tag, query=TITLES)
+    answer = (await get(t.http, query=TITLES, if_none_match=tag)).json()
+    titles = [n["title"] for n in answer["data"]["processes"]["nodes"]]
+    assert "Written while nobody listened" in titles
+    assert (await get(t.http, query=TITLES, if_none_match=new)).status_code == 304
 
 
 async def test_a_write_on_one_replica_changes_the_tag_on_another(
@@ -291,3 +311,22 @@ async def test_trusted_mode_registers_nothing_by_apq(
         assert await t.scalar("SELECT count(*) FROM persisted_query") == 0  # ...none is kept
         later = await get(t.http, **persisted(sha256=digest))
         assert later.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE data_version SET version = 0",
+        "SELECT version FROM data_version",
+        "INSERT INTO data_change (xid) VALUES (pg_current_xact_id()::text::bigint)",
+        "DELETE FROM data_change",
+        "INSERT INTO persisted_query (sha256_hash, document) VALUES (repeat('a', 64), '{ a }')",
+    ],
+)
+async def test_the_api_role_cannot_touch_the_version_or_the_persisted_queries(
+    empty_db: Database, statement: str
+) -> None:
+    editor = Principal(issuer="test", subject="e", municipality=A, roles=frozenset({Role.EDITOR}))
+    with pytest.raises(DBAPIError, match="permission denied"):
+        async with empty_db.session(editor) as session:
+            await session.execute(text(statement))
