@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 from graphql import GraphQLSchema, print_schema
 from starlette.requests import Request
+from starlette.responses import Response
 
 import reusegraph
 
@@ -29,6 +30,8 @@ UNTAGGED = "no-store"
 """An anonymous answer without a tag (errors, a stale source, the version unknown)."""
 VARY = "Accept, Authorization, Cookie"
 SESSION_COOKIE = "reusegraph_session"
+PATH = "not-modified"
+"""``X-Reusegraph-Path`` of a 304: neither the compiled path nor the executor ran."""
 _ENTITY_TAG = re.compile(r'\s*(?:W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(?:,|$)')
 
 
@@ -75,3 +78,16 @@ def none_match(header: str, tag: str) -> bool:
             return True
         position = found.end()
     return False
+
+
+def cache_headers(anonymous: bool, tag: str | None) -> dict[str, str]:
+    if not anonymous:
+        return {"Cache-Control": PRIVATE}
+    if tag is None:
+        return {"Cache-Control": UNTAGGED}
+    return {"ETag": tag, "Cache-Control": PUBLIC, "Vary": VARY}
+
+
+def not_modified(tag: str, headers: dict[str, str]) -> Response:
+    """RFC 9110 15.4.5: the headers a 200 would have had that describe caching."""
+    return Response(status_code=304, headers={**headers, **cache_headers(True, tag)})

@@ -27,13 +27,13 @@ from reusegraph.api.compiled import CompiledPath
 from reusegraph.api.graphiql import Page, render_graphiql
 from reusegraph.api.operations import Operations, Refused, request_error
 from reusegraph.api.persisted import NOT_FOUND_CACHE_CONTROL as APQ_NOT_FOUND_CACHE_CONTROL
-from reusegraph.api.persisted import NOT_FOUND_MESSAGE as APQ_NOT_FOUND_MESSAGE
 from reusegraph.api.persisted import (
     BadPersistedQuery,
     PersistedQueries,
     PersistedQueryNotFound,
     checked,
     document_id_hash,
+    not_found_body,
     persisted_hash,
     requested_hash,
 )
@@ -131,7 +131,7 @@ class GraphQLEndpoint:
             anonymous = etag.is_anonymous(request)
             tag = self._entity_tag(params, media_type) if get and anonymous else None
             if tag is not None and etag.none_match(request.headers.get("if-none-match", ""), tag):
-                return _not_modified(tag, request_id)
+                return etag.not_modified(tag, {"X-Request-ID": request_id, PATH_HEADER: etag.PATH})
             viewer = await self._authenticate(request)
             query, register = await self._document(params, viewer)
             variables = params.get("variables")
@@ -146,16 +146,8 @@ class GraphQLEndpoint:
             if errors:
                 raise Refused(errors)
         except PersistedQueryNotFound:
-            not_found = {
-                "errors": [
-                    {
-                        "message": APQ_NOT_FOUND_MESSAGE,
-                        "extensions": {"code": PERSISTED_QUERY_NOT_FOUND, "requestId": request_id},
-                    }
-                ]
-            }
-            headers = {"Cache-Control": APQ_NOT_FOUND_CACHE_CONTROL}
-            return _response(not_found, 200, media_type, request_id, headers)
+            apq = {"Cache-Control": APQ_NOT_FOUND_CACHE_CONTROL}
+            return _response(not_found_body(request_id), 200, media_type, request_id, apq)
         except RequestError as error:
             extensions = {"requestId": request_id}
             if error.code:
@@ -178,7 +170,8 @@ class GraphQLEndpoint:
             except DatabaseUnavailable:
                 answer = "the database is unavailable (the executor reports it)"
             if isinstance(answer, bytes):
-                return _raw_response(answer, media_type, request_id, _cache_headers(anonymous, tag))
+                cache = etag.cache_headers(anonymous, tag)
+                return _raw_response(answer, media_type, request_id, cache)
             path = f"executor; {answer}"
         allowed = {OperationType.QUERY} if get else None
         async with self.db.read(viewer) as reader:
@@ -234,25 +227,17 @@ class GraphQLEndpoint:
             body["extensions"] = reported
         if result.errors or stale:
             tag = None
-        headers = {PATH_HEADER: path, **_cache_headers(anonymous, tag)}
+        headers = {PATH_HEADER: path, **etag.cache_headers(anonymous, tag)}
         return _response(body, 200, media_type, request_id, headers)
 
     def _entity_tag(self, params: dict[str, Any], media_type: str) -> str | None:
         """The tag an anonymous GET's answer gets; None while the version is unknown."""
         version = self.data_version.current if self.data_version is not None else None
-        if version is None or self.authenticator.require_token:
-            return None
         document = requested_hash(params)
-        if document is None:
+        if version is None or document is None or self.authenticator.require_token:
             return None
-        return etag.entity_tag(
-            version,
-            document,
-            params.get("operationName"),
-            params.get("variables"),
-            self.schema_version,
-            media_type,
-        )
+        name, variables = params.get("operationName"), params.get("variables")
+        return etag.entity_tag(version, document, name, variables, self.schema_version, media_type)
 
     async def _register(self, sha256_hash: str, query: str) -> None:
         try:
@@ -403,25 +388,6 @@ def _raw_response(
 ) -> Response:
     all_headers = {"X-Request-ID": request_id, PATH_HEADER: "compiled", **headers}
     return Response(body, media_type=f"{media_type}; charset=utf-8", headers=all_headers)
-
-
-def _cache_headers(anonymous: bool, tag: str | None) -> dict[str, str]:
-    if not anonymous:
-        return {"Cache-Control": etag.PRIVATE}
-    if tag is None:
-        return {"Cache-Control": etag.UNTAGGED}
-    return {"ETag": tag, "Cache-Control": etag.PUBLIC, "Vary": etag.VARY}
-
-
-def _not_modified(tag: str, request_id: str) -> Response:
-    headers = {
-        "X-Request-ID": request_id,
-        PATH_HEADER: "not-modified",
-        "ETag": tag,
-        "Cache-Control": etag.PUBLIC,
-        "Vary": etag.VARY,
-    }
-    return Response(status_code=304, headers=headers)
 
 
 def _unavailable() -> RequestError:

@@ -117,3 +117,10 @@ class PersistedQueries:
         self._documents[sha256_hash] = query
         while len(self._documents) > self.cached:
             self._documents.popitem(last=False)
+
+
+def not_found_body(request_id: str) -> dict[str, Any]:
+    """Apollo's answer to an unknown hash (sent with status 200), with this server's
+    request id."""
+    extensions = {"code": NOT_FOUND, "requestId": request_id}
+    return {"errors": [{"message": NOT_FOUND_MESSAGE, "extensions": extensions}]}
