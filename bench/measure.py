@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.procstat import cpu_seconds, machine_cpu_seconds
-from bench.wrk import run_wrk
+from bench.wrk import POST_LUA, run_wrk
 
 
 @dataclass(frozen=True)
@@ -37,12 +37,13 @@ def measure(
     seconds: float,
     connections: int,
     round_no: int,
+    script: Path = POST_LUA,
 ) -> Sample:
     server_before = cpu_seconds(server_pid)
     pg_before = cpu_seconds(postmaster_pid) if postmaster_pid else 0.0
     machine_before = machine_cpu_seconds()
     wall_before = time.monotonic()
-    result = run_wrk(wrk, url, body, seconds=seconds, connections=connections)
+    result = run_wrk(wrk, url, body, seconds=seconds, connections=connections, script=script)
     wall = time.monotonic() - wall_before
     machine = machine_cpu_seconds() - machine_before
     server = cpu_seconds(server_pid) - server_before

@@ -76,8 +76,10 @@ def run_wrk(
     connections: int,
     threads: int = 1,
     timeout_s: int = 60,
+    script: Path = POST_LUA,
 ) -> WrkResult:
-    """One wrk run; ``timeout_s`` is per request (wrk's default of 2 s drops slow ones)."""
+    """One wrk run; ``timeout_s`` is per request (wrk's default of 2 s drops slow ones).
+    ``script``: ``post.lua`` (``body`` is the JSON to POST) or ``get.lua`` (a request file)."""
     command = [
         wrk,
         f"-t{threads}",
@@ -86,7 +88,7 @@ def run_wrk(
         f"--timeout={timeout_s}s",
         "--latency",
         "-s",
-        str(POST_LUA),
+        str(script),
         url,
         "--",
         str(body),

@@ -613,12 +613,18 @@ async def test_anything_else_is_refused_in_trusted_mode(
     assert "trusted documents" in error["message"]
 
 
-async def test_without_trusted_mode_a_bare_hash_is_not_supported(
+async def test_without_trusted_mode_an_unknown_hash_is_not_found(
     http: httpx.AsyncClient,
 ) -> None:
+    """Automatic persisted queries (``api/persisted.py``): the client sends the document next."""
     response = await post(http, {"documentId": "sha256:" + "0" * 64})
-    assert response.status_code == 400
-    assert only_error(response)["extensions"]["code"] == "PERSISTED_QUERY_NOT_SUPPORTED"
+    assert response.status_code == 200
+    error = only_error(response)
+    assert error["message"] == "PersistedQueryNotFound"
+    assert error["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    malformed = await post(http, {"documentId": "whatever"})
+    assert malformed.status_code == 400
+    assert "`documentId` must be a document's SHA-256" in only_error(malformed)["message"]
 
 
 def test_a_trusted_documents_file_with_a_wrong_hash_is_refused(tmp_path: Path) -> None:

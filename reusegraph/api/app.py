@@ -41,6 +41,7 @@ from reusegraph.observability.tracing import TracedRequests, trace_statements
 from reusegraph.schema import Schema, build_schema
 from reusegraph.schema.core.inputs import answer_empty_lists_for_first_zero
 from reusegraph.schema.limits.budget import Limits
+from reusegraph.store.data_version import DataVersionListener
 from reusegraph.store.engine import Database
 from reusegraph.store.errors import SchemaBehind
 from reusegraph.store.rate_limits import Budget, BudgetSweeper, RateBudget
@@ -86,6 +87,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
     deliveries = (
         DeliveryWorker(db, url_guard, _delivering(settings)) if settings.webhook_worker else None
     )
+    data_version = DataVersionListener(db.url)
     graphql = GraphQLEndpoint(
         schema,
         db,
@@ -97,6 +99,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         on_issuers_changed=issuers.invalidate,
         compiled=compiled,
         url_guard=url_guard,
+        data_version=data_version,
     )
     watch_statements(db.request_engine.sync_engine, [observe_statement])
     watch_statements(db.engine.sync_engine, [observe_statement])
@@ -116,6 +119,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         await db.prepare_request_login()
         if compiled is not None:
             await compiled.open()
+        data_version.start()
         scheduler.start()
         if sweeper:
             sweeper.start()
@@ -134,6 +138,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             if redis_budget is not None:
                 await redis_budget.close()
             await scheduler.stop()
+            await data_version.stop()
             await sync_engine.aclose()
             await client.aclose()
             if compiled is not None:
@@ -192,6 +197,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
     app.state.shutdown = shutdown
     app.state.deliveries = deliveries
     app.state.compiled = compiled
+    app.state.data_version = data_version
     app.state.schema = schema
     app.state.authenticator = authenticator
     app.state.issuers = issuers

@@ -22,9 +22,21 @@ from strawberry.federation import Schema
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
+from reusegraph.api import etag
 from reusegraph.api.compiled import CompiledPath
 from reusegraph.api.graphiql import Page, render_graphiql
 from reusegraph.api.operations import Operations, Refused, request_error
+from reusegraph.api.persisted import NOT_FOUND_CACHE_CONTROL as APQ_NOT_FOUND_CACHE_CONTROL
+from reusegraph.api.persisted import (
+    BadPersistedQuery,
+    PersistedQueries,
+    PersistedQueryNotFound,
+    checked,
+    document_id_hash,
+    not_found_body,
+    persisted_hash,
+    requested_hash,
+)
 from reusegraph.api.trusted import NOT_FOUND as PERSISTED_QUERY_NOT_FOUND
 from reusegraph.api.trusted import NotTrusted, TrustedDocuments
 from reusegraph.auth.authenticator import Authenticator, challenge
@@ -36,6 +48,7 @@ from reusegraph.schema.context import Context
 from reusegraph.schema.core.errors import format_error
 from reusegraph.schema.limits.budget import refusal_status
 from reusegraph.schema.provenance import stale_sources, tracking
+from reusegraph.store.data_version import DataVersionListener
 from reusegraph.store.engine import Database
 from reusegraph.store.errors import DatabaseUnavailable
 
@@ -44,7 +57,8 @@ log = logging.getLogger("reusegraph.graphql")
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 PATH_HEADER = "X-Reusegraph-Path"
-"""Which path answered: ``compiled``, or ``executor`` with the compiler's reason."""
+"""Which path answered: ``compiled``, ``executor`` with the compiler's reason, or
+``not-modified`` (a 304 from the ETag alone)."""
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 QUERIES_ONLY = frozenset({DocumentOperation.QUERY})
 _STRAWBERRY_REFUSALS = (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError)
@@ -80,6 +94,7 @@ class GraphQLEndpoint:
         on_issuers_changed: Callable[[], None] | None = None,
         compiled: CompiledPath | None = None,
         url_guard: UrlGuard | None = None,
+        data_version: DataVersionListener | None = None,
     ) -> None:
         self.schema = schema
         self.db = db
@@ -92,6 +107,9 @@ class GraphQLEndpoint:
         self.compiled = compiled
         self.url_guard = url_guard or UrlGuard()
         self.operations = Operations(schema._schema, production=production)
+        self.data_version = data_version
+        self.persisted = PersistedQueries(db)
+        self.schema_version = etag.schema_version(schema._schema)
         self._page: Page | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -110,17 +128,26 @@ class GraphQLEndpoint:
                     raise RequestError(404, "GraphiQL is switched off on this server.")
                 return self._graphiql_page()
             params = await self._parse(request)
+            anonymous = etag.is_anonymous(request)
+            tag = self._entity_tag(params, media_type) if get and anonymous else None
+            if tag is not None and etag.none_match(request.headers.get("if-none-match", ""), tag):
+                return etag.not_modified(tag, {"X-Request-ID": request_id, PATH_HEADER: etag.PATH})
             viewer = await self._authenticate(request)
-            query = await self._document(params, viewer)
+            query, register = await self._document(params, viewer)
             variables = params.get("variables")
             operation_name = params.get("operationName")
             prepared = self.operations.prepare(query, operation_name, QUERIES_ONLY if get else None)
             note_operation(prepared.name, prepared.type.value, viewer, variables)
+            if register is not None:
+                await self._register(register, query)
             errors = prepared.variable_errors(
                 self.schema._schema, variables, production=self.production
             )
             if errors:
                 raise Refused(errors)
+        except PersistedQueryNotFound:
+            apq = {"Cache-Control": APQ_NOT_FOUND_CACHE_CONTROL}
+            return _response(not_found_body(request_id), 200, media_type, request_id, apq)
         except RequestError as error:
             extensions = {"requestId": request_id}
             if error.code:
@@ -143,7 +170,8 @@ class GraphQLEndpoint:
             except DatabaseUnavailable:
                 answer = "the database is unavailable (the executor reports it)"
             if isinstance(answer, bytes):
-                return _raw_response(answer, media_type, request_id)
+                cache = etag.cache_headers(anonymous, tag)
+                return _raw_response(answer, media_type, request_id, cache)
             path = f"executor; {answer}"
         allowed = {OperationType.QUERY} if get else None
         async with self.db.read(viewer) as reader:
@@ -178,6 +206,8 @@ class GraphQLEndpoint:
                 )
             finally:
                 context.loaders.release()
+        if prepared.type is not DocumentOperation.QUERY and self.data_version is not None:
+            await self.data_version.refresh()  # this replica's next answer shows the write
         if budget_refusal := refusal_status(result.errors):
             status, headers = budget_refusal
             return self._refusal(result.errors or [], status, media_type, request_id, headers)
@@ -195,7 +225,25 @@ class GraphQLEndpoint:
             reported["sources"] = stale
         if reported:
             body["extensions"] = reported
-        return _response(body, 200, media_type, request_id, {PATH_HEADER: path})
+        if result.errors or stale:
+            tag = None
+        headers = {PATH_HEADER: path, **etag.cache_headers(anonymous, tag)}
+        return _response(body, 200, media_type, request_id, headers)
+
+    def _entity_tag(self, params: dict[str, Any], media_type: str) -> str | None:
+        """The tag an anonymous GET's answer gets; None while the version is unknown."""
+        version = self.data_version.current if self.data_version is not None else None
+        document = requested_hash(params)
+        if version is None or document is None or self.authenticator.require_token:
+            return None
+        name, variables = params.get("operationName"), params.get("variables")
+        return etag.entity_tag(version, document, name, variables, self.schema_version, media_type)
+
+    async def _register(self, sha256_hash: str, query: str) -> None:
+        try:
+            await self.persisted.register(sha256_hash, query)
+        except DatabaseUnavailable:
+            log.warning("a persisted query could not be kept; it runs this time only")
 
     def _refusal(
         self,
@@ -219,9 +267,12 @@ class GraphQLEndpoint:
             self._page = render_graphiql(dict(schema) if schema is not None else None)
         return HTMLResponse(self._page.html, headers=self._page.headers)
 
-    async def _document(self, params: dict[str, Any], viewer: Principal) -> str:
-        """The document to run: the request's, or (trusted documents) the registered one;
-        an admin may send any document (``api/trusted.py``)."""
+    async def _document(self, params: dict[str, Any], viewer: Principal) -> tuple[str, str | None]:
+        """The document to run, and the hash to keep it under once it validates (APQ).
+
+        Trusted documents: only the registered ones, nothing is kept; an admin may send
+        any document (``api/trusted.py``). Otherwise the request's text, or the document
+        a persisted-query hash names (``api/persisted.py``)."""
         query = params.get("query")
         document_id = params.get("documentId")
         extensions = params.get("extensions") or {}
@@ -229,25 +280,28 @@ class GraphQLEndpoint:
         sends_text = isinstance(query, str) and bool(query.strip()) and document_id is None
         if trusted is not None and not (sends_text and Role.ADMIN in viewer.roles):
             try:
-                return await trusted.document_of(query, document_id, extensions, self.db)
+                return await trusted.document_of(query, document_id, extensions, self.db), None
             except NotTrusted as error:
                 raise Refused([request_error(str(error), PERSISTED_QUERY_NOT_FOUND)]) from None
             except DatabaseUnavailable:
-                raise RequestError(
-                    503,
-                    "The database is unavailable; try again shortly.",
-                    {"Retry-After": "5"},
-                    "SERVICE_UNAVAILABLE",
-                ) from None
-        if not isinstance(query, str) or not query.strip():
-            if document_id is not None or "persistedQuery" in extensions:
-                raise RequestError(
-                    400,
-                    "This server does not keep persisted documents; send the document as `query`.",
-                    code="PERSISTED_QUERY_NOT_SUPPORTED",
-                )
+                raise _unavailable() from None
+        text = query if isinstance(query, str) and query.strip() else None
+        try:
+            sent = persisted_hash(extensions)
+            if sent is None and document_id is not None:
+                sent = document_id_hash(document_id)
+            if text is not None and sent is not None:
+                checked(sent, text)
+        except BadPersistedQuery as error:
+            raise RequestError(400, str(error), code="BAD_REQUEST") from None
+        if text is not None:
+            return text, sent if trusted is None else None
+        if sent is None:
             raise RequestError(400, "`query` must be a non-empty string.")
-        return query
+        try:
+            return await self.persisted.document_of(sent), None
+        except DatabaseUnavailable:
+            raise _unavailable() from None
 
     async def _authenticate(self, request: Request) -> Principal:
         try:
@@ -329,9 +383,20 @@ def _response_type(accept: str) -> str:
     return GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in accept else JSON
 
 
-def _raw_response(body: bytes, media_type: str, request_id: str) -> Response:
-    headers = {"X-Request-ID": request_id, PATH_HEADER: "compiled"}
-    return Response(body, media_type=f"{media_type}; charset=utf-8", headers=headers)
+def _raw_response(
+    body: bytes, media_type: str, request_id: str, headers: dict[str, str]
+) -> Response:
+    all_headers = {"X-Request-ID": request_id, PATH_HEADER: "compiled", **headers}
+    return Response(body, media_type=f"{media_type}; charset=utf-8", headers=all_headers)
+
+
+def _unavailable() -> RequestError:
+    return RequestError(
+        503,
+        "The database is unavailable; try again shortly.",
+        {"Retry-After": "5"},
+        "SERVICE_UNAVAILABLE",
+    )
 
 
 def _response(

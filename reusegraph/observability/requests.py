@@ -39,7 +39,8 @@ class RequestRecord:
     variables: dict[str, Any] | None = None
     status: int = 0
     path: str = "refused"
-    """compiled, executor, or refused (answered before either ran)."""
+    """compiled, executor, refused (answered before either ran), or not-modified (a 304
+    from the ETag, ``api/etag.py``)."""
     cost: int | None = None
     error_codes: list[str] = field(default_factory=list)
     error_messages: list[str] = field(default_factory=list)

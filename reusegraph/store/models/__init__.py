@@ -15,6 +15,7 @@ from reusegraph.store.models.agreements import (
 )
 from reusegraph.store.models.audit import AuditEntry
 from reusegraph.store.models.benefits import BenefitRecord
+from reusegraph.store.models.caching import DataChange, DataVersion, PersistedQuery
 from reusegraph.store.models.catalog import ItSystem, Technology
 from reusegraph.store.models.meetings import (
     MeetingPresentation,
@@ -53,6 +54,8 @@ __all__ = [
     "AuditEntry",
     "BenefitRecord",
     "BrowserSession",
+    "DataChange",
+    "DataVersion",
     "FrameworkAgreement",
     "ItSystem",
     "MeetingPresentation",
@@ -60,6 +63,7 @@ __all__ = [
     "MutationReceipt",
     "NetworkMeeting",
     "PendingUmbrella",
+    "PersistedQuery",
     "Process",
     "ProcessAttachment",
     "ProcessLink",
