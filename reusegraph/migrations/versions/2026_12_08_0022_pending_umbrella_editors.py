@@ -1,7 +1,7 @@
 """an editor's own file import may keep umbrella memberships pending
 
 Revision ID: 0022_pending_umbrella_editors
-Revises: 0019_webhooks
+Revises: 0020_data_version
 Create Date: 2026-12-08 02:00:00
 
 ``POST /import`` writes as the editor (row-level security decides, as for
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0022_pending_umbrella_editors"
-down_revision: str | None = "0019_webhooks"
+down_revision: str | None = "0020_data_version"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
