@@ -7,6 +7,7 @@ vocabulary rows (source, technologies, IT systems) are inserted with ``ON CONFLI
 NOTHING`` because both the facts and every filler data set carry them.
 """
 
+import asyncio
 import decimal
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -119,12 +120,14 @@ async def _load(
     report = progress or (lambda _: None)
     totals = [DemoSummary()]
 
-    def batches() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    def batches() -> Iterator[tuple[Any, dict[str, str], int]]:
         for n, chunk in enumerate(chunks, start=1):
             for name in TABLES:
                 rows: list[dict[str, Any]] = getattr(chunk, name)
                 for start in range(0, len(rows), BATCH_ROWS):
-                    yield name, rows[start : start + BATCH_ROWS]
+                    part = rows[start : start + BATCH_ROWS]
+                    statement = _statement(TABLES[name], tuple(part[0]), shared=name in _SHARED)
+                    yield statement, {"rows": _json(part)}, len(part)
             totals[0] = summary = totals[0].plus(chunk)
             report(
                 f"chunk {n}: {summary.municipalities} municipalities, {summary.processes}"
@@ -145,11 +148,15 @@ async def _load(
             first = False
             written = 0
             while batch is not None and (atomic or written < ROWS_PER_TRANSACTION):
-                name, rows = batch
-                statement = _statement(TABLES[name], tuple(rows[0]), shared=name in _SHARED)
-                await session.execute(statement, {"rows": _json(rows)})
-                written += len(rows)
-                batch = next(pending, None)
+                statement, parameters, count = batch
+                # The next batch is made (generated, encoded) while PostgreSQL writes this
+                # one: both took about as long (bench/sync_notes.md).
+                upcoming = asyncio.create_task(asyncio.to_thread(next, pending, None))
+                try:
+                    await session.execute(statement, parameters)
+                finally:
+                    batch = await upcoming
+                written += count
             if batch is None:
                 await session.execute(
                     text(
