@@ -174,7 +174,9 @@ def measured_sync(
         command += ["-m", "reusegraph", "sync"]
     else:
         command += [str(Path(sys.executable).with_name("reusegraph")), "sync"]
-    locked(command, {"DATABASE_URL": url, "REUSEGRAPH_LOG_LEVEL": "warning"})
+    # The console script imports the installed package; this checkout's code is measured.
+    env = {"DATABASE_URL": url, "REUSEGRAPH_LOG_LEVEL": "warning", "PYTHONPATH": str(ROOT)}
+    locked(command, env)
     result: dict[str, Any] = orjson.loads(out.read_bytes())
     return result
 
