@@ -140,8 +140,14 @@ async def ensure_dataset(
                 spec.months,
                 spec.end_month,
             )
-            with Progress(spec.municipalities, "municipalities loaded") as progress:
-                await load_rows(db, chunks, progress=lambda _: progress.advance())
+            # A chunk of shared rows, one per municipality, one of the network; then "done".
+            chunk_count = spec.municipalities + 2
+            with Progress(chunk_count, "chunks loaded (one per municipality)") as progress:
+                await load_rows(
+                    db,
+                    chunks,
+                    progress=lambda m: None if m.startswith("done") else progress.advance(),
+                )
             load_seconds = round(time.monotonic() - started, 1)
             loaded_now = True
             say(f"loaded in {load_seconds} s")

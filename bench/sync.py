@@ -2,6 +2,7 @@
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres .venv/bin/python -m bench.sync
     ... -m bench.sync --quick      # 10 sources x 100 processes: a smoke check
+    ... -m bench.sync --size medium --sources 10   # 10 sources x 1 000 processes
 
 Steps: the remote data set (loaded once, ``sync_remote``); a recording of the real
 remote's feed for every municipality, a 1 % edit, and the feed after it (once; kept
@@ -41,7 +42,7 @@ from bench.sync_gateway import (
     prepare_template,
     sizes,
 )
-from bench.sync_remote import FULL, QUICK, Recording, RemoteSpec, ensure_remote
+from bench.sync_remote import SIZES, Recording, RemoteSpec, ensure_remote
 from bench.sync_report import write_markdown
 from reusegraph.store.databases import drop_database
 
@@ -54,7 +55,7 @@ say = say_stderr
 
 @dataclass(frozen=True)
 class Options:
-    quick: bool
+    size: str
     reps: int
     rerecord: bool
     sources: list[int]
@@ -70,6 +71,9 @@ def parse_options(argv: list[str] | None = None) -> Options:
         prog="python -m bench.sync", description=(__doc__ or "").split("\n\n")[0]
     )
     parser.add_argument("--quick", action="store_true", help="10 sources x 100 processes")
+    parser.add_argument(
+        "--size", choices=SIZES, default="full", help="quick, medium (10 x 1 000) or full"
+    )
     parser.add_argument("--reps", type=int, default=3, help="repetitions (median)")
     parser.add_argument("--rerecord", action="store_true", help="record the remote again")
     parser.add_argument(
@@ -87,16 +91,17 @@ def parse_options(argv: list[str] | None = None) -> Options:
     args = parser.parse_args(argv)
     if not 1 <= args.reps <= 10:
         parser.error("--reps must be 1..10")
-    spec = QUICK if args.quick else FULL
+    size = "quick" if args.quick else args.size
+    spec = SIZES[size]
     sources = sorted(set(args.sources or [spec.municipalities // 10, spec.municipalities]))
     if not all(1 <= n <= spec.municipalities for n in sources):
         parser.error(f"--sources must be 1..{spec.municipalities}")
-    data_dir = args.data_dir / ("quick" if args.quick else "full")
-    out = args.out or (data_dir / "results" if args.quick else RESULTS)
+    data_dir = args.data_dir / size
+    out = args.out or (data_dir / "results" if size != "full" else RESULTS)
     if args.profile:
         out = data_dir / "profile"
     return Options(
-        args.quick,
+        size,
         args.reps,
         args.rerecord,
         sources,
@@ -131,7 +136,7 @@ def ensure_recording(options: Options, spec: RemoteSpec, server: BenchServer) ->
         say(f"using the recording of {found.recorded_at} ({path})")
         return found
     command = [sys.executable, "-m", "bench.sync_remote", "--root", str(options.data_dir)]
-    command += ["--first", str(options.first)] + (["--quick"] if options.quick else [])
+    command += ["--first", str(options.first), "--size", options.size]
     # The recorder joins this server (the remote's database is here), not its own default.
     locked(command, {"DATABASE_URL": server.url})
     recorded = Recording.load(path)
@@ -169,7 +174,9 @@ def measured_sync(
         command += ["-m", "reusegraph", "sync"]
     else:
         command += [str(Path(sys.executable).with_name("reusegraph")), "sync"]
-    locked(command, {"DATABASE_URL": url, "REUSEGRAPH_LOG_LEVEL": "warning"})
+    # The console script imports the installed package; this checkout's code is measured.
+    env = {"DATABASE_URL": url, "REUSEGRAPH_LOG_LEVEL": "warning", "PYTHONPATH": str(ROOT)}
+    locked(command, env)
     result: dict[str, Any] = orjson.loads(out.read_bytes())
     return result
 
@@ -253,7 +260,7 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 async def run_all(options: Options, server: BenchServer) -> dict[str, Any]:
-    spec = QUICK if options.quick else FULL
+    spec = SIZES[options.size]
     dataset = await ensure_remote(server, spec, say)
     remote_url = server.database_url(spec.database_name)
     recording = ensure_recording(options, spec, server)
@@ -338,7 +345,7 @@ def main(argv: list[str] | None = None) -> None:
         },
         **found,
     }
-    stem = f"{results['date']}-{options.name}{'-quick' if options.quick else ''}"
+    stem = f"{results['date']}-{options.name}{'' if options.size == 'full' else '-' + options.size}"
     md_path = write_results(results, options.out, stem, write_markdown)
     say(f"wrote {md_path.with_suffix('.json')} and {md_path.name}")
     print(md_path.read_text())

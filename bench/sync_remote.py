@@ -47,6 +47,9 @@ class RemoteSpec(DatasetSpec):
 
 FULL = RemoteSpec(2026, 50, 1000, 24, date(2026, 10, 1))
 QUICK = RemoteSpec(2026, 5, 100, 24, date(2026, 10, 1))
+MEDIUM = RemoteSpec(2026, 5, 1000, 24, date(2026, 10, 1))
+SIZES = {"quick": QUICK, "medium": MEDIUM, "full": FULL}
+"""``--size``: 1 000, 10 000 (a tenth of the full set, to find what grows) or 100 000."""
 
 
 async def ensure_remote(server: BenchServer, spec: RemoteSpec, say: Say) -> DatasetReport:
@@ -185,6 +188,9 @@ def start_remote(url: str, data_dir: Path, log_dir: Path, workers: int) -> Serve
         "REUSEGRAPH_DATA_DIR": str(data_dir),
         "REUSEGRAPH_GRAPHIQL": "false",
         "REUSEGRAPH_RATE_LIMIT": "0",  # one caller on purpose: budgets are tested
+        # The sources' page of 500 costs ~80 000 points; a remote with the default limit
+        # makes the gateway shrink its pages (``SyncEngine._fetch``), which is not measured.
+        "REUSEGRAPH_MAX_COST": "0",
         "REUSEGRAPH_LOG_LEVEL": "warning",
     }
     server = start_uvicorn(
@@ -195,12 +201,14 @@ def start_remote(url: str, data_dir: Path, log_dir: Path, workers: int) -> Serve
 
 
 def write_tokens(data_dir: Path, codes: list[str], folder: Path) -> None:
-    """A member token per municipality, where the gateway's sources read them (file:)."""
+    """A member token per municipality, where the gateway's sources read them (file:).
+
+    A day: the longest an issuer accepts by default (``max_token_lifetime_seconds``)."""
     key = load_or_create_key(data_dir)
     folder.mkdir(parents=True, exist_ok=True)
     for code in codes:
         token = mint(
-            key, municipality=code, roles=["member"], subject=f"sync-{code}", ttl_seconds=7 * 86400
+            key, municipality=code, roles=["member"], subject=f"sync-{code}", ttl_seconds=86400
         )
         path = folder / code
         path.write_text(token + "\n")
@@ -377,13 +385,13 @@ def main(argv: list[str] | None = None) -> None:
     from bench.postgres import DEFAULT_DATA_DIR, start_server
 
     parser = argparse.ArgumentParser(prog="python -m bench.sync_remote")
-    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--size", choices=SIZES, default="full")
     parser.add_argument("--root", type=Path, required=True, help="where the recording goes")
     parser.add_argument("--first", type=int, default=500, help="page size (the sources')")
     parser.add_argument("--concurrency", type=int, default=4, help="feeds walked at once")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers of the remote")
     args = parser.parse_args(argv)
-    spec = QUICK if args.quick else FULL
+    spec = SIZES[args.size]
     server = start_server(DEFAULT_DATA_DIR)
     try:
         shutil.rmtree(args.root / "pages", ignore_errors=True)

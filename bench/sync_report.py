@@ -18,6 +18,20 @@ NOTES = Path(__file__).with_name("sync_notes.md")
 TARGETS = {"full": 60.0, "incremental": 5.0}
 
 
+def _load(dataset: dict[str, Any]) -> list[str]:
+    """The remote's data set loaded by the bench loader: the import half of issue 13."""
+    if not dataset.get("load_seconds"):
+        return []
+    rows = dataset.get("rows", {})
+    when = "in this run" if dataset.get("loaded_now") else f"earlier ({dataset.get('loaded_at')})"
+    return [
+        f"Remote data set ({rows.get('process', 0):,} processes, {rows.get('reuse_link', 0):,}"
+        f" reuse links, {rows.get('benefit_record', 0):,} benefit records) loaded {when} in"
+        f" **{dataset['load_seconds']:g} s** by `store/demo/loader.py`.",
+        "",
+    ]
+
+
 def write_markdown(results: dict[str, Any]) -> str:
     configs = results["configurations"]
     largest = configs[max(configs, key=int)]
@@ -28,6 +42,7 @@ def write_markdown(results: dict[str, Any]) -> str:
         "",
         _headline(largest),
         "",
+        *_load(results.get("dataset", {})),
         "## Results (median of the repetitions)",
         "",
         "| sources | processes | benefit records | sync | wall s | all runs s"

@@ -9,7 +9,7 @@ resumes there; the gateway keeps serving the last good data, marked stale.
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,7 +33,7 @@ from reusegraph.federation.errors import (
 )
 from reusegraph.federation.sources_graphql import RemotePage, fetch_changes
 from reusegraph.observability import tracing
-from reusegraph.store import sync_state, sync_writes
+from reusegraph.store import sync_state, sync_writes, write_conflicts
 from reusegraph.store.engine import Database
 from reusegraph.store.enums import SourceKind
 from reusegraph.store.errors import DatabaseUnavailable
@@ -390,17 +390,23 @@ class SyncEngine:
         result: RunResult,
     ) -> None:
         """The last page, and what the listing no longer has, in one transaction."""
-        async with self.db.session(None) as session:
-            outcome, brought = await _apply(session, source.code, owners, records, [])
-            if await sync_writes.seen_since(session, source.code, scan.started) == 0:
-                held = await sync_writes.count_records(session, source.code)
-                if held:
-                    raise RemoteFormatError(
-                        f"{source.endpoint} listed no processes of this source's owners; kept"
-                        f" the {held} mirrored ones instead of deleting them all"
-                    )
-            outcome.deleted += await sync_writes.delete_unseen(session, source.code, scan.started)
-            await sync_state.save_page(session, source.code, None, outcome)
+
+        async def page(owners: list[str]) -> tuple[PageOutcome, BroughtOwners]:
+            async with self.db.session(None) as session:
+                outcome, brought = await _apply(session, source.code, owners, records, [])
+                if await sync_writes.seen_since(session, source.code, scan.started) == 0:
+                    held = await sync_writes.count_records(session, source.code)
+                    if held:
+                        raise RemoteFormatError(
+                            f"{source.endpoint} listed no processes of this source's owners;"
+                            f" kept the {held} mirrored ones instead of deleting them all"
+                        )
+                unseen = await sync_writes.delete_unseen(session, source.code, scan.started)
+                outcome.deleted += unseen
+                await sync_state.save_page(session, source.code, None, outcome)
+            return outcome, brought
+
+        outcome, brought = await _retried(page, owners, source.code)
         self._progress(result, outcome, brought)
         await self._keep_statistics(outcome.upserted)
 
@@ -415,9 +421,14 @@ class SyncEngine:
         *,
         count: bool = True,
     ) -> None:
-        async with self.db.session(None) as session:
-            outcome, brought = await _apply(session, source.code, owners, records, tombstones)
-            await sync_state.save_page(session, source.code, cursor, outcome)
+
+        async def page(owners: list[str]) -> tuple[PageOutcome, BroughtOwners]:
+            async with self.db.session(None) as session:
+                outcome, brought = await _apply(session, source.code, owners, records, tombstones)
+                await sync_state.save_page(session, source.code, cursor, outcome)
+            return outcome, brought
+
+        outcome, brought = await _retried(page, owners, source.code)
         if count:
             self._progress(result, outcome, brought)
         await self._keep_statistics(outcome.upserted)
@@ -447,6 +458,24 @@ class SyncEngine:
         result.add(outcome, brought)
         if self.on_progress is not None:
             self.on_progress(result)
+
+
+async def _retried(
+    page: Callable[[list[str]], Awaitable[tuple[PageOutcome, BroughtOwners]]],
+    owners: list[str],
+    code: str,
+) -> tuple[PageOutcome, BroughtOwners]:
+    """The page's transaction again if PostgreSQL ended it to break a deadlock with another
+    source's page (``store/write_conflicts``); each attempt starts from the owners known
+    before it, and the owners it brought count once it commits."""
+
+    async def attempt() -> tuple[PageOutcome, BroughtOwners]:
+        trying = list(owners)
+        done = await page(trying)
+        owners[:] = trying
+        return done
+
+    return await write_conflicts.retried(attempt, what=f"a page of {code}")
 
 
 async def _apply(

@@ -1,18 +1,23 @@
 """Inserts the demo data set (facts + filler), or any filler data, with Core bulk inserts.
 
 The demo goes in as one transaction: a failed load leaves the database empty, not
-half-filled. Rows go in as executemany batches of ``BATCH_ROWS``, so a statement never
+half-filled. Rows go in as one statement per batch of ``BATCH_ROWS``, so a statement never
 holds more than a few thousand rows and stays far below the statement timeout. Shared
 vocabulary rows (source, technologies, IT systems) are inserted with ``ON CONFLICT DO
 NOTHING`` because both the facts and every filler data set carry them.
 """
 
+import asyncio
+import decimal
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, exists, insert, select, text
+import orjson
+from sqlalchemy import Table, Text, bindparam, exists, func, literal_column, select, text
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import JSON
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from reusegraph.store import sync_writes
@@ -115,12 +120,14 @@ async def _load(
     report = progress or (lambda _: None)
     totals = [DemoSummary()]
 
-    def batches() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    def batches() -> Iterator[tuple[Any, dict[str, str], int]]:
         for n, chunk in enumerate(chunks, start=1):
             for name in TABLES:
                 rows: list[dict[str, Any]] = getattr(chunk, name)
                 for start in range(0, len(rows), BATCH_ROWS):
-                    yield name, rows[start : start + BATCH_ROWS]
+                    part = rows[start : start + BATCH_ROWS]
+                    statement = _statement(TABLES[name], tuple(part[0]), shared=name in _SHARED)
+                    yield statement, {"rows": _json(part)}, len(part)
             totals[0] = summary = totals[0].plus(chunk)
             report(
                 f"chunk {n}: {summary.municipalities} municipalities, {summary.processes}"
@@ -141,10 +148,15 @@ async def _load(
             first = False
             written = 0
             while batch is not None and (atomic or written < ROWS_PER_TRANSACTION):
-                name, rows = batch
-                await session.execute(_statement(TABLES[name], shared=name in _SHARED), rows)
-                written += len(rows)
-                batch = next(pending, None)
+                statement, parameters, count = batch
+                # The next batch is made (generated, encoded) while PostgreSQL writes this
+                # one: both took about as long (bench/sync_notes.md).
+                upcoming = asyncio.create_task(asyncio.to_thread(next, pending, None))
+                try:
+                    await session.execute(statement, parameters)
+                finally:
+                    batch = await upcoming
+                written += count
             if batch is None:
                 await session.execute(
                     text(
@@ -173,10 +185,33 @@ async def _keep_statistics(db: Database) -> None:
         await connection.commit()
 
 
-def _statement(table: Table, *, shared: bool) -> Any:
-    """Multi-row INSERTs: the change-log and rollup triggers are per statement, and a plain
-    executemany is one statement per row (measured: demo load 3.8 s without the rollup
-    triggers, 29.6 s with them one row at a time). RETURNING makes SQLAlchemy send
-    ``insertmanyvalues`` batches, split to stay under PostgreSQL's parameter limit."""
-    statement = pg_insert(table).on_conflict_do_nothing() if shared else insert(table)
-    return statement.returning(*table.primary_key.columns)
+def _json(rows: list[dict[str, Any]]) -> str:
+    """Naive datetimes as UTC, as asyncpg binds them."""
+    return orjson.dumps(rows, default=_decimal, option=orjson.OPT_NAIVE_UTC).decode()
+
+
+def _decimal(value: object) -> str:
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def _statement(table: Table, columns: tuple[str, ...], *, shared: bool) -> Any:
+    """One statement per batch, its rows in one JSON parameter unpacked by PostgreSQL.
+
+    As a page of the sync is written (``sync_writes``): the statement-level change-log and
+    rollup triggers run once per batch instead of once per 1 000-row ``insertmanyvalues``
+    statement, and the rows skip SQLAlchemy's and asyncpg's per-value binding (measured,
+    10 000 processes: bench/sync_notes.md, "The loader as one statement per batch").
+    """
+    incoming = (
+        func.json_populate_recordset(
+            literal_column(f"NULL::{table.name}"), sql_cast(bindparam("rows", type_=Text), JSON)
+        )
+        .table_valued(*columns)
+        .alias("incoming")
+    )
+    statement = pg_insert(table).from_select(
+        list(columns), select(*(incoming.c[n] for n in columns)), include_defaults=False
+    )
+    return statement.on_conflict_do_nothing() if shared else statement
