@@ -11,6 +11,7 @@ anonymous viewer's (or the real viewer's) and no more.
 import hashlib
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 import pytest
@@ -42,7 +43,7 @@ SEEN = {
 }
 
 
-async def as_system(db: Database, sql: str) -> tuple[object, ...]:
+async def as_system(db: Database, sql: str) -> tuple[Any, ...]:
     async with db.session(None) as session:
         return tuple((await session.execute(text(sql))).one())
 
