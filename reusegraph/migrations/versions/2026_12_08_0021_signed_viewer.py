@@ -16,8 +16,10 @@ function is SECURITY DEFINER so a request can check without reading the key.
 
 The function is PL/pgSQL (its plans are kept per session) without ``SET search_path``
 (that costs ~10 us per call), so every name in it is schema-qualified: a caller's
-``search_path`` cannot swap in a function or operator of its own. Policies call it as a
-scalar subquery, once per statement and reference (an InitPlan), never per row.
+``search_path`` cannot swap in a function or operator of its own. An empty value grants
+nothing and is returned without a check (the anonymous viewer's every call); a value is
+returned only after the key is read and the HMAC computed. Policies call it as a scalar
+subquery, once per statement and reference (an InitPlan), never per row.
 
 Every policy reading one of the settings is rewritten in place (from ``pg_policies``, as
 0016 did), so this holds for policies of any earlier migration; a policy still reading a
@@ -50,31 +52,39 @@ _FUNCTION = f"""
 CREATE FUNCTION public.reusegraph_viewer(setting text) RETURNS text
 LANGUAGE plpgsql STABLE SECURITY DEFINER PARALLEL SAFE AS $fn$
 DECLARE
-  member_of text := COALESCE(pg_catalog.current_setting('reusegraph.member_of', true), '');
-  editor_of text := COALESCE(pg_catalog.current_setting('reusegraph.editor_of', true), '');
-  subject text := COALESCE(pg_catalog.current_setting('reusegraph.subject', true), '');
-  issuer text := COALESCE(pg_catalog.current_setting('reusegraph.issuer', true), '');
-  admin text := COALESCE(pg_catalog.current_setting('reusegraph.admin', true), '');
   value text;
-  signed boolean;
+  member_of text;
+  editor_of text;
+  subject text;
+  issuer text;
+  admin text;
+  inner_pad bytea;
+  outer_pad bytea;
 BEGIN
   IF pg_catalog.array_position(ARRAY{list(SIGNED)!r}::text[], setting) IS NULL THEN
     RAISE EXCEPTION 'reusegraph_viewer: % is not a signed viewer setting', setting;
   END IF;
-  SELECT pg_catalog.texteq(
-           pg_catalog.encode(pg_catalog.sha256(pg_catalog.byteacat(k.outer_pad,
-             pg_catalog.sha256(pg_catalog.byteacat(k.inner_pad, pg_catalog.convert_to(
-               pg_catalog.format('%s:%s|%s:%s|%s:%s|%s:%s|%s:%s',
-                 pg_catalog.octet_length(member_of), member_of,
-                 pg_catalog.octet_length(editor_of), editor_of,
-                 pg_catalog.octet_length(subject), subject,
-                 pg_catalog.octet_length(issuer), issuer,
-                 pg_catalog.octet_length(admin), admin),
-               'UTF8'))))), 'hex'),
-           pg_catalog.current_setting('reusegraph.viewer_mac', true))
-    INTO signed FROM public.reusegraph_viewer_key k;
   value := pg_catalog.current_setting(pg_catalog.concat('reusegraph.', setting), true);
-  IF signed AND pg_catalog.textne(value, '') THEN
+  IF value IS NULL OR pg_catalog.texteq(value, '') THEN
+    RETURN NULL;  -- an empty value grants nothing: no need to check it
+  END IF;
+  member_of := COALESCE(pg_catalog.current_setting('reusegraph.member_of', true), '');
+  editor_of := COALESCE(pg_catalog.current_setting('reusegraph.editor_of', true), '');
+  subject := COALESCE(pg_catalog.current_setting('reusegraph.subject', true), '');
+  issuer := COALESCE(pg_catalog.current_setting('reusegraph.issuer', true), '');
+  admin := COALESCE(pg_catalog.current_setting('reusegraph.admin', true), '');
+  SELECT k.inner_pad, k.outer_pad INTO inner_pad, outer_pad FROM public.reusegraph_viewer_key k;
+  IF pg_catalog.texteq(
+       pg_catalog.encode(pg_catalog.sha256(pg_catalog.byteacat(outer_pad,
+         pg_catalog.sha256(pg_catalog.byteacat(inner_pad, pg_catalog.convert_to(
+           pg_catalog.format('%s:%s|%s:%s|%s:%s|%s:%s|%s:%s',
+             pg_catalog.octet_length(member_of), member_of,
+             pg_catalog.octet_length(editor_of), editor_of,
+             pg_catalog.octet_length(subject), subject,
+             pg_catalog.octet_length(issuer), issuer,
+             pg_catalog.octet_length(admin), admin),
+           'UTF8'))))), 'hex'),
+       pg_catalog.current_setting('reusegraph.viewer_mac', true)) THEN
     RETURN value;
   END IF;
   RETURN NULL;
