@@ -9,6 +9,10 @@ The system (sync, imports, demo load, CLI) is not a setting but a role,
 ``reusegraph_system``: the policies let a transaction through when its role is a member
 of it (migration 0016), and ``reusegraph_api`` is not, so no setting a request's
 statements could make turns a request into the system.
+
+The viewer's own settings are signed (``store/viewer_mac.py``, migration 0021): the
+policies ignore values whose ``reusegraph.viewer_mac`` does not hold, so a request that
+sets ``reusegraph.admin`` or ``reusegraph.member_of`` itself is read as anonymous.
 """
 
 from typing import Any
