@@ -18,8 +18,11 @@ import pytest
 from sqlalchemy import text
 
 from reusegraph.auth.principal import ANONYMOUS, Principal, Role
+from reusegraph.compiler.runner import CompiledReads
 from reusegraph.store.engine import Database
+from reusegraph.store.rls import session_settings
 from reusegraph.store.urls import asyncpg_dsn
+from tests.conftest import url_of
 from tests.support.viewers import member
 
 PUBLIC = "SELECT count(*) FROM process WHERE visibility = 'PUBLIC' OR type = 'GLOBAL_PARENT'"
@@ -184,3 +187,32 @@ async def test_no_policy_reads_a_viewer_setting_unsigned(demo_db: Database) -> N
         " LIKE '%reusegraph_viewer(%'",
     )
     assert (unsigned, signed > 20) == (0, True)
+
+
+async def test_the_compiled_path_never_shows_a_mac_in_query_text(demo_db: Database) -> None:
+    """``pg_stat_activity`` shows every session's last query to any session of the same
+    login, so a signed value sent as literal text could be read and replayed elsewhere."""
+    municipality, _ = await as_system(demo_db, HIDDEN)
+    key = await demo_db.viewer_key.get()
+    settings = session_settings(member(str(municipality)), 15000, key)
+    reads = CompiledReads(
+        url_of(demo_db), pool_size=1, statement_timeout_ms=15000, viewer_key=demo_db.viewer_key
+    )
+    try:
+        pool = await reads._connections()
+        async with pool.acquire() as connection:
+            assert await connection.hold(settings)
+            pid = connection.get_server_pid()
+            owner = await asyncpg.connect(asyncpg_dsn(demo_db.url))
+            try:
+                shown = await owner.fetchval(
+                    "SELECT query FROM pg_stat_activity WHERE pid = $1", pid
+                )
+            finally:
+                await owner.close()
+    finally:
+        await reads.close()
+    mac = settings[1][-1]
+    assert "reusegraph.viewer_mac" in shown
+    assert mac not in shown
+    assert str(municipality) not in shown
