@@ -25,7 +25,7 @@ from bench.procstat import TICKS_PER_SECOND, own_ticks
 from reusegraph.auth.principal import ANONYMOUS
 from reusegraph.compiler import CompiledAnswer, Compiler
 from reusegraph.schema import build_schema
-from reusegraph.store.rls import session_settings_sql
+from reusegraph.store.rls import session_settings
 from reusegraph.store.urls import asyncpg_dsn
 
 FLOORS: dict[str, tuple[str, list[Any]]] = {
@@ -36,13 +36,14 @@ FLOORS: dict[str, tuple[str, list[Any]]] = {
 MODES = ("auto", "force_generic_plan", "force_custom_plan")
 
 
-async def backend_ms(
-    dsn: str, sql: str, args: Sequence[Any], runs: int, setup: Sequence[str]
-) -> float:
+Setup = Sequence[tuple[str, Sequence[Any]]]
+
+
+async def backend_ms(dsn: str, sql: str, args: Sequence[Any], runs: int, setup: Setup) -> float:
     connection = await asyncpg.connect(dsn)
     try:
-        for statement in setup:
-            await connection.execute(statement)
+        for statement, values in setup:
+            await connection.execute(statement, *values)
         for _ in range(50):
             await connection.fetchval(sql, *args)
         pid = int(await connection.fetchval("SELECT pg_backend_pid()"))
@@ -60,16 +61,24 @@ async def run(runs: int) -> list[str]:
     dsn = asyncpg_dsn(await ensure_demo(pg))
     schema = build_schema()
     compiler = Compiler(schema._schema, schema.checks.rules, schema.checks.max_tokens)
-    viewer = ["SET ROLE reusegraph_api", session_settings_sql(ANONYMOUS, 10_000)]
+    owner = await asyncpg.connect(dsn)
+    try:
+        key = bytes(await owner.fetchval("SELECT key FROM reusegraph_viewer_key"))
+    finally:
+        await owner.close()
+    viewer: list[tuple[str, Sequence[Any]]] = [
+        ("SET ROLE reusegraph_api", ()),
+        session_settings(ANONYMOUS, 10_000, key),
+    ]
     lines = ["| shape | " + " | ".join(MODES) + " | floor |", "|---|" + "---:|" * 4]
     for shape, (floor_sql, floor_args) in FLOORS.items():
         compiled = compiler.compile(SHAPES[shape], None, None)
         assert isinstance(compiled, CompiledAnswer), compiled
         cells = []
         for mode in MODES:
-            setup = [*viewer, f"SET plan_cache_mode = {mode}"]
+            setup = [*viewer, (f"SET plan_cache_mode = {mode}", ())]
             cells.append(await backend_ms(dsn, compiled.sql, compiled.args, runs, setup))
-        cells.append(await backend_ms(dsn, floor_sql, floor_args, runs, []))
+        cells.append(await backend_ms(dsn, floor_sql, floor_args, runs, ()))
         lines.append(f"| {shape} | " + " | ".join(f"{ms:.3f}" for ms in cells) + " |")
     return lines
 

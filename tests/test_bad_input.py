@@ -103,7 +103,26 @@ async def test_malformed_month_is_refused(seeded: GraphQLClient) -> None:
 async def test_too_deep_query_is_refused_before_execution(seeded: GraphQLClient) -> None:
     deep = "{ processes { nodes " + "{ reusedBy { derived " * 7 + "{ title }" + " } }" * 7 + " } }"
     error = await seeded.error(deep)
-    assert "maximum operation depth" in error["message"]
+    assert error["extensions"]["code"] == "QUERY_TOO_DEEP"
+    assert (error["extensions"]["depth"], error["extensions"]["maximumDepth"]) == (16, 12)
+    assert "16 levels" in error["message"]
+    assert "at most 12" in error["message"]
+
+
+async def test_too_many_aliases_are_refused_with_the_count(seeded: GraphQLClient) -> None:
+    """Aliases inside a fragment count once per spread, as the answer repeats them."""
+    query = (
+        "{ " + " ".join(f"p{i}: processes(first: 1) {{ ...F }}" for i in range(4)) + " }"
+        " fragment F on ProcessConnection { "
+        + " ".join(f"n{i}: totalCount" for i in range(7))
+        + " }"
+    )
+    error = await seeded.error(query)
+    assert error["extensions"]["code"] == "TOO_MANY_ALIASES"
+    assert (error["extensions"]["aliases"], error["extensions"]["maximumAliases"]) == (32, 30)
+    assert "32 aliased fields" in error["message"]
+    ok = await seeded.post("{ " + " ".join(f"n{i}: __typename" for i in range(30)) + " }")
+    assert "errors" not in ok
 
 
 def test_validation_is_cached_across_requests() -> None:

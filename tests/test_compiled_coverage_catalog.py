@@ -109,7 +109,9 @@ ROOTS = {
 @pytest.fixture(scope="module")
 async def compiled(demo_db: Database) -> AsyncIterator[tuple[Compiler, CompiledReads]]:
     compiler = Compiler(SCHEMA._schema, SCHEMA.checks.rules, SCHEMA.checks.max_tokens)
-    reads = CompiledReads(url_of(demo_db), pool_size=2, statement_timeout_ms=15000)
+    reads = CompiledReads(
+        url_of(demo_db), pool_size=2, statement_timeout_ms=15000, viewer_key=demo_db.viewer_key
+    )
     try:
         yield compiler, reads
     finally:

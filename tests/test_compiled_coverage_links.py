@@ -128,7 +128,9 @@ async def _insert_pending(db: Database, derived: uuid.UUID, now: datetime) -> No
 @pytest.fixture
 async def demo(demo_db: Database) -> AsyncIterator[Registry]:
     compiler = Compiler(SCHEMA._schema, SCHEMA.checks.rules, SCHEMA.checks.max_tokens)
-    reads = CompiledReads(url_of(demo_db), pool_size=2, statement_timeout_ms=15000)
+    reads = CompiledReads(
+        url_of(demo_db), pool_size=2, statement_timeout_ms=15000, viewer_key=demo_db.viewer_key
+    )
     try:
         yield Registry(demo_db, {}, compiler, reads)
     finally:
@@ -165,7 +167,9 @@ async def registry(empty_db: Database) -> AsyncIterator[Registry]:
     )
     await _insert_pending(empty_db, ids["root"], now)
     compiler = Compiler(SCHEMA._schema, SCHEMA.checks.rules, SCHEMA.checks.max_tokens)
-    reads = CompiledReads(url_of(empty_db), pool_size=2, statement_timeout_ms=15000)
+    reads = CompiledReads(
+        url_of(empty_db), pool_size=2, statement_timeout_ms=15000, viewer_key=empty_db.viewer_key
+    )
     try:
         yield Registry(empty_db, ids, compiler, reads)
     finally:

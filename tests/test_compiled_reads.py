@@ -121,7 +121,9 @@ VARIABLES: dict[str, Any] = {"f": 5, "skip": True, "p": ["OPERATION"]}
 @pytest.fixture(scope="module")
 async def compiled(demo_db: Database) -> AsyncIterator[tuple[Compiler, CompiledReads]]:
     compiler = Compiler(SCHEMA._schema, SCHEMA.checks.rules, SCHEMA.checks.max_tokens)
-    reads = CompiledReads(url_of(demo_db), pool_size=2, statement_timeout_ms=15000)
+    reads = CompiledReads(
+        url_of(demo_db), pool_size=2, statement_timeout_ms=15000, viewer_key=demo_db.viewer_key
+    )
     try:
         yield compiler, reads
     finally:
@@ -257,7 +259,9 @@ async def test_a_compiled_request_takes_two_round_trips_and_one_for_the_same_vie
     demo_db: Database,
 ) -> None:
     compiler = Compiler(SCHEMA._schema, SCHEMA.checks.rules, SCHEMA.checks.max_tokens)
-    reads = CompiledReads(url_of(demo_db), pool_size=1, statement_timeout_ms=15000)
+    reads = CompiledReads(
+        url_of(demo_db), pool_size=1, statement_timeout_ms=15000, viewer_key=demo_db.viewer_key
+    )
     answer = compiler.compile(CORPUS[1], None, None)
     assert isinstance(answer, CompiledAnswer)
     trips = []
@@ -272,10 +276,12 @@ async def test_a_compiled_request_takes_two_round_trips_and_one_for_the_same_vie
 
 
 async def test_a_connection_keeps_nothing_of_its_previous_viewer(demo_db: Database) -> None:
-    """Settings are the session's (``session_settings_sql``): on one pooled connection,
+    """Settings are the session's (``session_settings``): on one pooled connection,
     an editor's answer is followed by an anonymous caller's, which must not see more."""
     compiler = Compiler(SCHEMA._schema, SCHEMA.checks.rules, SCHEMA.checks.max_tokens)
-    reads = CompiledReads(url_of(demo_db), pool_size=1, statement_timeout_ms=15000)
+    reads = CompiledReads(
+        url_of(demo_db), pool_size=1, statement_timeout_ms=15000, viewer_key=demo_db.viewer_key
+    )
     query = CORPUS[1]
     answer = compiler.compile(query, None, None)
     assert isinstance(answer, CompiledAnswer)

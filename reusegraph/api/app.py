@@ -228,6 +228,7 @@ def _compiled_path(
         db.request_login.url,
         pool_size=settings.pool_size,
         statement_timeout_ms=settings.statement_timeout_ms,
+        viewer_key=db.viewer_key,
     )
     return CompiledPath(compiler, reads, Freshness(db), limits)
 

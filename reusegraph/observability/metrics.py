@@ -53,6 +53,8 @@ STATEMENTS = Histogram(
 
 _REFUSAL_CODES = {
     "QUERY_TOO_COMPLEX": "cost",
+    "QUERY_TOO_DEEP": "depth",
+    "TOO_MANY_ALIASES": "aliases",
     "RATE_LIMITED": "rate",
     "REQUEST_TIMEOUT": "timeout",
 }
@@ -92,15 +94,8 @@ class RequestMetrics:
 
 
 def refused_by(code: str, message: str) -> str | None:
-    """Which limit an error is the refusal of (depth and aliases are validation rules)."""
-    if code in _REFUSAL_CODES:
-        return _REFUSAL_CODES[code]
-    if code == "GRAPHQL_VALIDATION_FAILED":
-        if "exceeds maximum operation depth" in message:
-            return "depth"
-        if "aliases found" in message:
-            return "aliases"
-    return None
+    """Which limit an error is the refusal of."""
+    return _REFUSAL_CODES.get(code)
 
 
 def observe_statement(statement: str, seconds: float) -> None:

@@ -31,6 +31,7 @@ from reusegraph.store.errors import DatabaseUnavailable
 from reusegraph.store.request_login import prepare_request_login, request_login
 from reusegraph.store.rls import transaction_settings
 from reusegraph.store.urls import async_url
+from reusegraph.store.viewer_mac import ViewerKey
 
 _UNAVAILABLE = (OSError, OperationalError, InterfaceError, ConnectionError, asyncio.TimeoutError)
 
@@ -82,6 +83,7 @@ class Database:
         self.request_sessions = async_sessionmaker(self.request_engine, expire_on_commit=False)
         self._login_ready = False
         self._login_lock = asyncio.Lock()
+        self.viewer_key = ViewerKey(self.engine)
 
     async def prepare_request_login(self) -> None:
         """Checks the request login once (``store.request_login``); the app's start calls it
@@ -109,8 +111,12 @@ class Database:
         ``viewer`` is whom row-level security checks the writes against; ``None`` is the
         system itself (demo data, sync), which may write any municipality's rows.
         """
-        statement, params = transaction_settings(viewer, self.statement_timeout_ms, read_only=False)
         try:
+            # The system passes the policies by its role; its settings are all empty.
+            key = b"" if viewer is None else await self.viewer_key.get()
+            statement, params = transaction_settings(
+                viewer, self.statement_timeout_ms, key, read_only=False
+            )
             sessions = self.sessions
             if viewer is not None:
                 await self.prepare_request_login()
@@ -156,7 +162,10 @@ class Reader:
                 await connection.execution_options(isolation_level="REPEATABLE READ")
                 await connection.begin()
                 statement, params = transaction_settings(
-                    self._viewer, self._database.statement_timeout_ms, read_only=True
+                    self._viewer,
+                    self._database.statement_timeout_ms,
+                    await self._database.viewer_key.get(),
+                    read_only=True,
                 )
                 await connection.execute(statement, params)
             except BaseException:

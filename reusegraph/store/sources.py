@@ -32,6 +32,7 @@ from reusegraph.store.engine import Reader
 from reusegraph.store.enums import SourceKind
 from reusegraph.store.models import Source, source_owner
 from reusegraph.store.sync_state import is_running
+from reusegraph.store.viewer_mac import is_system, viewer_setting
 
 S = Source.__table__
 SO = source_owner
@@ -75,16 +76,12 @@ def is_stale_sql() -> ColumnElement[bool]:
 INTERNALS = ("endpoint", "secret_ref", "last_error")
 
 
-def _setting(name: str) -> ColumnElement[str]:
-    return func.nullif(func.current_setting(f"reusegraph.{name}", True), "")
-
-
 def internals_visible() -> ColumnElement[bool]:
     """The system, an admin, or a member of a municipality that owns the source."""
     owner = exists().where(
-        SO.c.source_code == S.c.code, SO.c.municipality_code == _setting("member_of")
+        SO.c.source_code == S.c.code, SO.c.municipality_code == viewer_setting("member_of")
     )
-    return or_(_setting("system") == "on", _setting("admin") == "on", owner)
+    return or_(is_system(), viewer_setting("admin") == "on", owner)
 
 
 def _columns() -> list[ColumnElement[object]]:

@@ -5,11 +5,12 @@ readable by everyone; MUNICIPALITY ones by members of the owning municipality; P
 ones by their reporter and co-editors in that municipality.
 """
 
-from sqlalchemy import ColumnElement, FromClause, and_, false, func, literal, or_
+from sqlalchemy import ColumnElement, FromClause, and_, false, literal, or_
 
 from reusegraph.auth.principal import Principal
 from reusegraph.store.enums import ProcessType, Visibility
 from reusegraph.store.models import Process
+from reusegraph.store.viewer_mac import viewer_setting
 
 _process = Process.__table__
 
@@ -38,9 +39,9 @@ def sees_internals(table: FromClause = _process) -> ColumnElement[bool]:
     """Whether this request's viewer may see a process's internal fields (notes, case
     reference, reporter, owner, co-editors): members of the owning municipality.
 
-    Read from the transaction's ``reusegraph.member_of`` setting (``store/rls.py``), not
-    from a bound value: both read paths, the executor's and the compiled one, render this
-    one rule, and a compiled statement stays the same text for every viewer.
+    Read from the transaction's signed ``reusegraph.member_of`` setting (``store/rls.py``,
+    ``store/viewer_mac.py``), not from a bound value: both read paths, the executor's and
+    the compiled one, render this one rule, and a compiled statement stays the same text
+    for every viewer.
     """
-    member_of = func.nullif(func.current_setting("reusegraph.member_of", True), "")
-    return table.c.municipality_code == member_of
+    return table.c.municipality_code == viewer_setting("member_of")

@@ -6,6 +6,7 @@ from reusegraph.store.models.access import (
     RateBudget,
     TrustedDocument,
     TrustedIssuer,
+    ViewerKeyRow,
 )
 from reusegraph.store.models.agreements import (
     AgreementDocument,
@@ -75,6 +76,7 @@ __all__ = [
     "TrustedDocument",
     "TrustedIssuer",
     "Vendor",
+    "ViewerKeyRow",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEvent",

@@ -3,7 +3,18 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, Float, Integer, String, Text, func, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -76,3 +87,17 @@ class TrustedDocument(Base):
     name: Mapped[str | None] = mapped_column(String(255))
     document: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ViewerKeyRow(Base):
+    """The key of the viewer's settings' HMAC (``store/viewer_mac.py``, migration 0021): one
+    row, readable by the tables' owner only, never by ``reusegraph_api``."""
+
+    __tablename__ = "reusegraph_viewer_key"
+    __table_args__ = (CheckConstraint("id", name="one_row"),)
+
+    id: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=text("true"))
+    key: Mapped[bytes] = mapped_column(LargeBinary)
+    inner_pad: Mapped[bytes] = mapped_column(LargeBinary)
+    """HMAC's inner and outer keys (RFC 2104), so that SQL computes it with ``sha256()``."""
+    outer_pad: Mapped[bytes] = mapped_column(LargeBinary)
