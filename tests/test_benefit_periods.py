@@ -13,9 +13,9 @@ from reusegraph.auth.principal import ANONYMOUS, Principal, Role
 from reusegraph.schema import Schema, build_schema
 from reusegraph.schema.context import Context
 from reusegraph.store.engine import Database
-from tests.conftest import url_of
 from tests.support import builders as b
 from tests.support.http import GraphQLClient, graphql_client, serving
+from tests.support.postgres import url_of
 
 SUMMARY = """
 query ($g: [BenefitDimension!]!, $f: BenefitFilter) {

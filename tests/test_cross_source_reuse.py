@@ -19,10 +19,10 @@ from reusegraph.federation.backoff import Backoff
 from reusegraph.federation.sync import SyncEngine, SyncOptions
 from reusegraph.store.engine import Database
 from reusegraph.store.mirror_records import mirror_id
-from tests.conftest import url_of
 from tests.support import builders as b
 from tests.support.http import serving
 from tests.support.issuer import LocalIssuer
+from tests.support.postgres import url_of
 from tests.support.remotes import RemoteRegistry, prepare_gateway, register, remote_registry
 from tests.support.tenants import A, B
 

@@ -15,8 +15,8 @@ from sqlalchemy import insert, text
 
 from reusegraph.store.engine import Database
 from reusegraph.store.models import Source
-from tests.conftest import url_of
 from tests.support import builders as b
+from tests.support.postgres import url_of
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 DEMO_MUNICIPALITY = "DK-0901"

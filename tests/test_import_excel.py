@@ -13,9 +13,9 @@ from sqlalchemy import text
 
 from reusegraph.federation.os2autoproces.vocabulary import EXPORT_COLUMNS
 from reusegraph.store.engine import Database
-from tests.conftest import url_of
 from tests.fixtures.os2autoproces.make_export import fixture_processes, row_of, write_export
 from tests.support import builders as b
+from tests.support.postgres import url_of
 
 
 async def reusegraph(db: Database, *args: str) -> subprocess.CompletedProcess[str]:

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import text
 
 from reusegraph.store.engine import Database
-from tests.conftest import url_of
 from tests.support import builders as b
+from tests.support.postgres import url_of
 
 HEADER = "ID;Titel;Fase;Synlighed;Kommunekode;Myndighed\n"
 ROWS = (

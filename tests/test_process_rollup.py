@@ -7,7 +7,6 @@ triggers left, so a write path that forgets a rollup fails here.
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -15,7 +14,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.engine import URL
 
 from reusegraph.auth.principal import ANONYMOUS
 from reusegraph.federation.backoff import Backoff
@@ -28,7 +26,7 @@ from reusegraph.store.enums import Level
 from reusegraph.store.models import ProcessRollup
 from tests.support import builders as b
 from tests.support.issuer import LocalIssuer
-from tests.support.remotes import RemoteRegistry, prepare_gateway, register, remote_registry
+from tests.support.remotes import RemoteRegistry, prepare_gateway, register
 from tests.support.tenants import A, B, Tenants, tenants
 from tests.support.viewers import member, run_as
 
@@ -314,19 +312,15 @@ async def _call(t: Tenants, token: str, query: str, input_: dict[str, Any]) -> d
 
 @pytest.fixture
 async def remote(
-    pg_server: URL,
-    migrated_template: str,
-    local_issuer: LocalIssuer,
-    empty_db: Database,
-    monkeypatch: pytest.MonkeyPatch,
-) -> AsyncIterator[RemoteRegistry]:
-    async with remote_registry(pg_server, migrated_template, local_issuer) as registry:
-        await prepare_gateway(empty_db)
-        monkeypatch.setenv("REMOTE_A_TOKEN", registry.token())
-        await register(
-            empty_db, "remote-a", registry.endpoint, auth="bearer", secret_ref="env:REMOTE_A_TOKEN"
-        )
-        yield registry
+    remote: RemoteRegistry, empty_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> RemoteRegistry:
+    """The shared remote, registered in this test's gateway as ``remote-a``."""
+    await prepare_gateway(empty_db)
+    monkeypatch.setenv("REMOTE_A_TOKEN", remote.token())
+    await register(
+        empty_db, "remote-a", remote.endpoint, auth="bearer", secret_ref="env:REMOTE_A_TOKEN"
+    )
+    return remote
 
 
 async def _sync(db: Database) -> None:

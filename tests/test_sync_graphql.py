@@ -1,24 +1,20 @@
 """Mirroring another reusegraph over the source contract: full and incremental sync."""
 
-from collections.abc import AsyncIterator
 from datetime import date
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import URL
 
 from reusegraph.federation.backoff import Backoff
 from reusegraph.federation.sync import SyncEngine, SyncOptions
 from reusegraph.store.engine import Database
 from tests.support import builders as b
-from tests.support.issuer import LocalIssuer
 from tests.support.remotes import (
     RemoteRegistry,
     mirrored,
     prepare_gateway,
     published,
     register,
-    remote_registry,
     source_row,
 )
 from tests.support.tenants import A, B
@@ -26,14 +22,6 @@ from tests.support.tenants import A, B
 pytest_plugins = ("tests.support.identity_fixtures",)
 
 FAST = SyncOptions(backoff=Backoff(attempts=2, base=0.01, cap=0.05))
-
-
-@pytest.fixture
-async def remote(
-    pg_server: URL, migrated_template: str, local_issuer: LocalIssuer
-) -> AsyncIterator[RemoteRegistry]:
-    async with remote_registry(pg_server, migrated_template, local_issuer) as registry:
-        yield registry
 
 
 @pytest.fixture

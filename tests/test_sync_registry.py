@@ -10,7 +10,6 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import URL
 
 from reusegraph.api.app import create_app
 from reusegraph.api.settings import Settings
@@ -18,17 +17,16 @@ from reusegraph.federation.backoff import Backoff
 from reusegraph.federation.sync import SyncEngine, SyncOptions
 from reusegraph.store import sync_state
 from reusegraph.store.engine import Database
-from tests.conftest import url_of
 from tests.support import builders as b
 from tests.support.http import free_port, serving
 from tests.support.issuer import LocalIssuer
+from tests.support.postgres import url_of
 from tests.support.remotes import (
     RemoteRegistry,
     mirrored,
     prepare_gateway,
     published,
     register,
-    remote_registry,
 )
 from tests.support.tenants import A, B, issuer_entry
 
@@ -78,14 +76,6 @@ class Gateway:
             return (await engine.sync(code)).outcome
         finally:
             await engine.aclose()
-
-
-@pytest.fixture
-async def remote(
-    pg_server: URL, migrated_template: str, local_issuer: LocalIssuer
-) -> AsyncIterator[RemoteRegistry]:
-    async with remote_registry(pg_server, migrated_template, local_issuer) as registry:
-        yield registry
 
 
 @pytest.fixture

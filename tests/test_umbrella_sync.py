@@ -5,7 +5,6 @@ waits and is made when the umbrella arrives. A record that no longer names an um
 leaves it; importing the same file again changes nothing.
 """
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +13,6 @@ from typing import Any
 import orjson
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import URL
 
 from reusegraph.federation.backoff import Backoff
 from reusegraph.federation.files import ImportOptions, run_import
@@ -23,8 +21,7 @@ from reusegraph.store.engine import Database
 from reusegraph.store.mirror_records import MirrorRecord
 from reusegraph.store.sync_writes import apply_page
 from tests.support import builders as b
-from tests.support.issuer import LocalIssuer
-from tests.support.remotes import RemoteRegistry, prepare_gateway, register, remote_registry
+from tests.support.remotes import RemoteRegistry, prepare_gateway, register
 from tests.support.tenants import A, B
 from tests.support.viewers import member, run_as
 
@@ -51,14 +48,6 @@ async def memberships(db: Database, source: str) -> set[tuple[str, str]]:
 async def pending(db: Database) -> int:
     async with db.engine.connect() as conn:
         return int((await conn.execute(text("SELECT count(*) FROM pending_umbrella"))).scalar_one())
-
-
-@pytest.fixture
-async def remote(
-    pg_server: URL, migrated_template: str, local_issuer: LocalIssuer
-) -> AsyncIterator[RemoteRegistry]:
-    async with remote_registry(pg_server, migrated_template, local_issuer) as registry:
-        yield registry
 
 
 async def _sync(db: Database) -> None:

@@ -16,9 +16,9 @@ from reusegraph.schema.context import Context
 from reusegraph.store.agreements import add_months
 from reusegraph.store.engine import Database
 from reusegraph.store.models import FrameworkAgreement, agreement_party, agreement_vendor
-from tests.conftest import url_of
 from tests.support import builders as b
 from tests.support.http import GraphQLClient, graphql_client, serving
+from tests.support.postgres import url_of
 
 A, B = "DK-0101", "DK-0102"
 TODAY = date.today()

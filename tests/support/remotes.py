@@ -24,12 +24,11 @@ from reusegraph.store.audit import Call
 from reusegraph.store.engine import Database
 from reusegraph.store.mirror_records import WRITABLE
 from reusegraph.store.source_writes import SourceSpec, register_source
-from tests.conftest import url_of
 from tests.support import builders as b
 from tests.support.faulty_remote import FaultyRemote
 from tests.support.http import serving
 from tests.support.issuer import LocalIssuer
-from tests.support.postgres import cloned_database
+from tests.support.postgres import cloned_database, url_of
 from tests.support.tenants import A, B, issuer_entry
 
 ADMIN = Call(Principal(issuer="tests", subject="admin", roles=frozenset({Role.ADMIN})))
