@@ -16,8 +16,6 @@ import pytest
 from sqlalchemy import select, text
 
 from reusegraph.auth.principal import ANONYMOUS
-from reusegraph.federation.backoff import Backoff
-from reusegraph.federation.sync import SyncEngine, SyncOptions
 from reusegraph.store import benefit_summary
 from reusegraph.store.benefits import BenefitDimension as D
 from reusegraph.store.benefits import BenefitQuery as Q
@@ -26,7 +24,7 @@ from reusegraph.store.enums import Level
 from reusegraph.store.models import ProcessRollup
 from tests.support import builders as b
 from tests.support.issuer import LocalIssuer
-from tests.support.remotes import RemoteRegistry, prepare_gateway, register
+from tests.support.remotes import RemoteRegistry, mirror_remote, sync_once
 from tests.support.tenants import A, B, Tenants, tenants
 from tests.support.viewers import member, run_as
 
@@ -315,20 +313,12 @@ async def remote(
     remote: RemoteRegistry, empty_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> RemoteRegistry:
     """The shared remote, registered in this test's gateway as ``remote-a``."""
-    await prepare_gateway(empty_db)
-    monkeypatch.setenv("REMOTE_A_TOKEN", remote.token())
-    await register(
-        empty_db, "remote-a", remote.endpoint, auth="bearer", secret_ref="env:REMOTE_A_TOKEN"
-    )
+    await mirror_remote(empty_db, remote, monkeypatch)
     return remote
 
 
 async def _sync(db: Database) -> None:
-    engine = SyncEngine(db, options=SyncOptions(backoff=Backoff(attempts=2, base=0.01, cap=0.05)))
-    try:
-        assert (await engine.sync("remote-a")).outcome == "ok"
-    finally:
-        await engine.aclose()
+    assert (await sync_once(db)).outcome == "ok"
 
 
 async def test_syncs_keep_the_rollup_exact(empty_db: Database, remote: RemoteRegistry) -> None:

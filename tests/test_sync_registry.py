@@ -13,8 +13,6 @@ from sqlalchemy import text
 
 from reusegraph.api.app import create_app
 from reusegraph.api.settings import Settings
-from reusegraph.federation.backoff import Backoff
-from reusegraph.federation.sync import SyncEngine, SyncOptions
 from reusegraph.store import sync_state
 from reusegraph.store.engine import Database
 from tests.support import builders as b
@@ -27,12 +25,12 @@ from tests.support.remotes import (
     prepare_gateway,
     published,
     register,
+    sync_once,
 )
 from tests.support.tenants import A, B, issuer_entry
 
 pytest_plugins = ("tests.support.identity_fixtures",)
 
-FAST = SyncOptions(backoff=Backoff(attempts=2, base=0.01, cap=0.05))
 REGISTER = """
 mutation ($input: SourceRegisterInput!) {
   sourceRegister(input: $input) {
@@ -71,11 +69,7 @@ class Gateway:
         return body
 
     async def sync(self, code: str = "remote-a") -> str:
-        engine = SyncEngine(self.db, options=FAST)
-        try:
-            return (await engine.sync(code)).outcome
-        finally:
-            await engine.aclose()
+        return (await sync_once(self.db, code)).outcome
 
 
 @pytest.fixture
