@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from reusegraph.store.engine import Database
+from reusegraph.store.enums import RunOutcome
 from tests.support import builders as b
 from tests.support.remotes import (
     RemoteRegistry,
@@ -30,7 +31,7 @@ async def gateway(
     return empty_db
 
 
-async def sync(db: Database) -> str:
+async def sync(db: Database) -> RunOutcome:
     return (await sync_once(db)).outcome
 
 

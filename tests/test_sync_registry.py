@@ -15,6 +15,7 @@ from reusegraph.api.app import create_app
 from reusegraph.api.settings import Settings
 from reusegraph.store import sync_state
 from reusegraph.store.engine import Database
+from reusegraph.store.enums import RunOutcome
 from tests.support import builders as b
 from tests.support.http import free_port, serving
 from tests.support.issuer import LocalIssuer
@@ -68,7 +69,7 @@ class Gateway:
         body: dict[str, Any] = response.json()
         return body
 
-    async def sync(self, code: str = "remote-a") -> str:
+    async def sync(self, code: str = "remote-a") -> RunOutcome:
         return (await sync_once(self.db, code)).outcome
 
 
