@@ -3,6 +3,7 @@ reads it (62 columns with their defects), with the same dry run, report and exit
 CSV and JSON; every row accounted for, field by field, and a second run changes nothing."""
 
 from pathlib import Path
+from typing import Any
 
 from reusegraph.federation.os2autoproces.vocabulary import EXPORT_COLUMNS
 from reusegraph.store.engine import Database
