@@ -1,9 +1,16 @@
-"""Fixtures shared by every test: a PostgreSQL server, template databases, fresh clones."""
+"""Fixtures shared by every test: a PostgreSQL server, template databases, fresh clones,
+the two-municipality app (``t``) and a remote reusegraph to mirror (``remote``).
+
+``t`` and ``remote`` ask for ``local_issuer``: a module that uses them loads
+``tests.support.identity_fixtures``. A module that needs more in ``t`` overrides it with a
+fixture of the same name that asks for ``t`` and adds what it needs.
+"""
 
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import URL
@@ -13,7 +20,10 @@ from reusegraph.store.engine import Database
 from reusegraph.store.schema_version import upgrade
 from reusegraph.store.urls import with_database
 from tests.support.http import GraphQLClient, running_api
-from tests.support.postgres import cloned_database, server_url, unique_name
+from tests.support.issuer import LocalIssuer
+from tests.support.postgres import cloned_database, server_url, unique_name, url_of
+from tests.support.remotes import RemoteRegistry, remote_registry
+from tests.support.tenants import Tenants, tenants
 
 
 @pytest.fixture
@@ -90,10 +100,6 @@ async def demo_db(pg_server: URL, demo_template: str) -> AsyncIterator[Database]
         yield db
 
 
-def url_of(db: Database) -> str:
-    return db.url.render_as_string(hide_password=False)
-
-
 @pytest.fixture
 async def api(empty_db: Database) -> AsyncIterator[GraphQLClient]:
     """The app over this test's own empty database."""
@@ -106,3 +112,27 @@ async def demo_api(demo_db: Database) -> AsyncIterator[GraphQLClient]:
     """The app over the module's demo database (read-only tests)."""
     async with running_api(url_of(demo_db)) as client:
         yield client
+
+
+@pytest.fixture
+def tenant_settings() -> dict[str, Any]:
+    """More of the app's ``Settings`` for ``t``; a module overrides this to change them."""
+    return {}
+
+
+@pytest.fixture
+async def t(
+    empty_db: Database, local_issuer: LocalIssuer, tenant_settings: dict[str, Any]
+) -> AsyncIterator[Tenants]:
+    """Two municipalities over this test's empty database; the broker may grant admin."""
+    async with tenants(empty_db, local_issuer, admin=True, **tenant_settings) as value:
+        yield value
+
+
+@pytest.fixture
+async def remote(
+    pg_server: URL, migrated_template: str, local_issuer: LocalIssuer
+) -> AsyncIterator[RemoteRegistry]:
+    """Another reusegraph on its own database (municipalities A and B, the catalog), served."""
+    async with remote_registry(pg_server, migrated_template, local_issuer) as registry:
+        yield registry

@@ -5,14 +5,11 @@ writes with before/after, the mutation and its clientMutationId, and never the o
 whatever the filter asks for, because row-level security decides in PostgreSQL.
 """
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from reusegraph.store.engine import Database
-from tests.support.issuer import LocalIssuer
-from tests.support.tenants import A, B, Tenants, tenants
+from tests.support.tenants import A, B, Tenants
 
 pytest_plugins = ("tests.support.identity_fixtures",)
 
@@ -38,37 +35,37 @@ query ($filter: AuditLogFilter, $first: Int, $after: String, $last: Int, $before
 
 
 @pytest.fixture
-async def t(empty_db: Database, local_issuer: LocalIssuer) -> AsyncIterator[Tenants]:
-    async with tenants(empty_db, local_issuer, admin=True) as value:
-        for code in (A, B):
-            token = value.token(code, "editor")
-            body = await value.call(
-                token,
-                CREATE,
-                {
-                    "input": {
-                        "title": f"Ny prosess i {code}",
-                        "phase": "IDEA",
-                        "clientMutationId": f"create-{code}",
-                    }
-                },
-            )
-            assert body["data"]["processCreate"]["userErrors"] == [], body
-            target = f"Process:{value.processes[(code, 'PUBLIC')]}"
-            body = await value.call(
-                token,
-                UPDATE,
-                {
-                    "input": {
-                        "id": target,
-                        "version": 1,
-                        "patch": {"title": f"Omdøbt i {code}"},
-                        "clientMutationId": f"rename-{code}",
-                    }
-                },
-            )
-            assert body["data"]["processUpdate"]["userErrors"] == [], body
-        yield value
+async def t(t: Tenants) -> Tenants:
+    """The shared tenants, after each editor created a process and renamed one."""
+    for code in (A, B):
+        token = t.token(code, "editor")
+        body = await t.call(
+            token,
+            CREATE,
+            {
+                "input": {
+                    "title": f"Ny prosess i {code}",
+                    "phase": "IDEA",
+                    "clientMutationId": f"create-{code}",
+                }
+            },
+        )
+        assert body["data"]["processCreate"]["userErrors"] == [], body
+        target = f"Process:{t.processes[(code, 'PUBLIC')]}"
+        body = await t.call(
+            token,
+            UPDATE,
+            {
+                "input": {
+                    "id": target,
+                    "version": 1,
+                    "patch": {"title": f"Omdøbt i {code}"},
+                    "clientMutationId": f"rename-{code}",
+                }
+            },
+        )
+        assert body["data"]["processUpdate"]["userErrors"] == [], body
+    return t
 
 
 async def _log(t: Tenants, token: str | None, **variables: Any) -> dict[str, Any]:

@@ -9,10 +9,10 @@ import pytest
 from reusegraph.api.app import create_app
 from reusegraph.api.settings import Settings
 from reusegraph.store.engine import Database
-from tests.conftest import url_of
 from tests.support.forged import FORGERIES, forge
 from tests.support.http import serving
 from tests.support.issuer import LocalIssuer
+from tests.support.postgres import url_of
 
 pytest_plugins = ("tests.support.identity_fixtures",)
 

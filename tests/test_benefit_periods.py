@@ -10,12 +10,11 @@ from sqlalchemy import event
 from reusegraph.api.app import create_app
 from reusegraph.api.settings import Settings
 from reusegraph.auth.principal import ANONYMOUS, Principal, Role
-from reusegraph.schema import Schema, build_schema
-from reusegraph.schema.context import Context
 from reusegraph.store.engine import Database
-from tests.conftest import url_of
 from tests.support import builders as b
 from tests.support.http import GraphQLClient, graphql_client, serving
+from tests.support.postgres import url_of
+from tests.support.viewers import data_as
 
 SUMMARY = """
 query ($g: [BenefitDimension!]!, $f: BenefitFilter) {
@@ -44,18 +43,6 @@ query ($g: [BenefitDimension!]!, $f: BenefitFilter) {
 }
 """
 DK, NO = "DK-0101", "NO-0201"
-_schema: Schema | None = None
-
-
-async def run_as(db: Database, viewer: Principal, query: str, variables: Any = None) -> Any:
-    """The schema executed directly for a given caller (no HTTP authentication needed)."""
-    global _schema
-    _schema = _schema or build_schema()
-    async with db.read(viewer) as reader:
-        context = Context(reader=reader, viewer=viewer, request_id="test", db=db)
-        result = await _schema.execute(query, variable_values=variables, context_value=context)
-    assert result.errors is None, result.errors
-    return result.data
 
 
 @pytest.fixture
@@ -200,7 +187,7 @@ async def test_reader_and_anonymous_never_see_municipality_or_personal_benefits(
         issuer="test", subject="kari", municipality=DK, roles=frozenset({Role.MEMBER})
     )
     for viewer in (ANONYMOUS, reader, outsider):
-        data = await run_as(seeded, viewer, SUMS_ONLY, {"g": ["MUNICIPALITY"], "f": {}})
+        data = await data_as(seeded, viewer, SUMS_ONLY, {"g": ["MUNICIPALITY"], "f": {}})
         by_code = {g["key"]["municipalityCode"]: g["hoursSaved"] for g in data["benefitSummary"]}
         assert by_code[NO] == 210, viewer
 
@@ -215,9 +202,9 @@ async def test_members_see_their_own_municipality_data_and_reporters_their_own(
         issuer="test", subject="kari", municipality=NO, roles=frozenset({Role.MEMBER})
     )
     variables = {"g": ["MUNICIPALITY"], "f": {"municipality": [NO]}}
-    seen = (await run_as(seeded, member, SUMS_ONLY, variables))["benefitSummary"][0]
+    seen = (await data_as(seeded, member, SUMS_ONLY, variables))["benefitSummary"][0]
     assert seen["hoursSaved"] == 210 + 7000
-    seen = (await run_as(seeded, reporter, SUMS_ONLY, variables))["benefitSummary"][0]
+    seen = (await data_as(seeded, reporter, SUMS_ONLY, variables))["benefitSummary"][0]
     assert seen["hoursSaved"] == 210 + 7000 + 30000
 
 

@@ -18,10 +18,10 @@ from playwright.async_api import Page, expect
 from reusegraph.api.analytics import analytics_queries
 from reusegraph.api.app import create_app
 from reusegraph.store.engine import Database
-from tests.conftest import url_of
 from tests.support.browser import browser_context, needs_chromium, screenshot_path
 from tests.support.http import free_port, serving
 from tests.support.oidc import OpenIDProvider
+from tests.support.postgres import url_of
 from tests.test_oidc_interop import settings_for
 
 pytestmark = needs_chromium

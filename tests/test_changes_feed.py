@@ -1,18 +1,14 @@
 """The source contract's ``changes`` feed, as a mirroring gateway sees it over HTTP."""
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
-import pytest
 from sqlalchemy import insert, text
 
-from reusegraph.store.engine import Database
 from reusegraph.store.models import Process, ProcessLink
 from tests.support import builders as b
-from tests.support.issuer import LocalIssuer
-from tests.support.tenants import A, B, Tenants, tenants
+from tests.support.tenants import A, B, Tenants
 
 pytest_plugins = ("tests.support.identity_fixtures",)
 
@@ -44,12 +40,6 @@ mutation ($input: BenefitsRecordInput!) {
   benefitsRecord(input: $input) { userErrors { code message } }
 }
 """
-
-
-@pytest.fixture
-async def t(empty_db: Database, local_issuer: LocalIssuer) -> AsyncIterator[Tenants]:
-    async with tenants(empty_db, local_issuer) as value:
-        yield value
 
 
 async def feed(t: Tenants, token: str | None, **variables: Any) -> dict[str, Any]:

@@ -17,8 +17,8 @@ import pytest
 from reusegraph.compiler import CompiledAnswer, Compiler
 from reusegraph.compiler.runner import CompiledReads
 from reusegraph.store.engine import Database
-from tests.conftest import url_of
 from tests.support.http import running_api
+from tests.support.postgres import url_of
 from tests.support.viewers import SCHEMA, run_as
 from tests.test_compiled_reads import EXAMPLES, VIEWERS
 

@@ -29,9 +29,9 @@ from reusegraph.schema.limits.budget import count_objects
 from reusegraph.store.engine import Database
 from reusegraph.store.models import Source, source_owner
 from reusegraph.store.models.sources import PendingReuse
-from tests.conftest import url_of
 from tests.support import builders as b
 from tests.support.http import running_api
+from tests.support.postgres import url_of
 from tests.support.viewers import SCHEMA, member, run_as
 
 A, B = "NO-5001", "NO-0301"

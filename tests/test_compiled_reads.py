@@ -21,8 +21,8 @@ from reusegraph.auth.principal import ANONYMOUS, Principal, Role
 from reusegraph.compiler import CompiledAnswer, Compiler
 from reusegraph.compiler.runner import CompiledReads
 from reusegraph.store.engine import Database
-from tests.conftest import url_of
 from tests.support.http import running_api
+from tests.support.postgres import url_of
 from tests.support.viewers import SCHEMA, member, run_as
 
 HOME = "NO-9903"

@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 
 from reusegraph.store.engine import Database
-from tests.conftest import url_of
 from tests.support.http import free_port
+from tests.support.postgres import url_of
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,20 +15,23 @@ from sqlalchemy.engine import URL
 
 from reusegraph.api.app import create_app
 from reusegraph.api.settings import Settings
-from reusegraph.federation.backoff import Backoff
-from reusegraph.federation.sync import SyncEngine, SyncOptions
 from reusegraph.store.engine import Database
 from reusegraph.store.mirror_records import mirror_id
-from tests.conftest import url_of
 from tests.support import builders as b
 from tests.support.http import serving
 from tests.support.issuer import LocalIssuer
-from tests.support.remotes import RemoteRegistry, prepare_gateway, register, remote_registry
+from tests.support.postgres import url_of
+from tests.support.remotes import (
+    RemoteRegistry,
+    prepare_gateway,
+    register,
+    remote_registry,
+    sync_once,
+)
 from tests.support.tenants import A, B
 
 pytest_plugins = ("tests.support.identity_fixtures",)
 
-FAST = SyncOptions(backoff=Backoff(attempts=2, base=0.01, cap=0.05))
 REUSE = """
 query ($id: ID!) {
   process(id: $id) {
@@ -101,11 +104,7 @@ async def world(
 
 
 async def _sync(db: Database, code: str) -> None:
-    engine = SyncEngine(db, options=FAST)
-    try:
-        assert (await engine.sync(code)).outcome == "ok"
-    finally:
-        await engine.aclose()
+    assert (await sync_once(db, code)).outcome == "ok"
 
 
 async def _reuse_in_api(db: Database, source: str, source_id: Any) -> dict[str, Any]:

@@ -13,9 +13,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from reusegraph.api.app import create_app
 from reusegraph.api.settings import Settings
 from reusegraph.store.engine import Database
-from tests.conftest import url_of
 from tests.support import builders as b
 from tests.support.http import serving
+from tests.support.postgres import url_of
 from tests.support.tenants import A
 
 DASHBOARD = Path(__file__).resolve().parent.parent / "deploy" / "grafana" / "reusegraph.json"

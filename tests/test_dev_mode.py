@@ -14,8 +14,8 @@ import pytest
 from reusegraph.api.app import create_app
 from reusegraph.api.settings import Settings, SettingsError
 from reusegraph.store.engine import Database
-from tests.conftest import url_of
 from tests.support.http import serving
+from tests.support.postgres import url_of
 
 VIEWER = "{ viewer { subject municipality roles } }"
 

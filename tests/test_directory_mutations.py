@@ -4,16 +4,13 @@ Each write: its municipality's editors (or an admin) only, one audit entry, a st
 version refused, bad input answered with userErrors that name the field.
 """
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from reusegraph.store.engine import Database
 from tests.support import builders as b
-from tests.support.issuer import LocalIssuer
 from tests.support.payloads import payload, refusal, user_error, written
-from tests.support.tenants import A, B, Tenants, tenants
+from tests.support.tenants import A, B, Tenants
 
 pytest_plugins = ("tests.support.identity_fixtures",)
 
@@ -55,10 +52,10 @@ mutation ($input: FrameworkAgreementExerciseOptionInput!) {{
 
 
 @pytest.fixture
-async def t(empty_db: Database, local_issuer: LocalIssuer) -> AsyncIterator[Tenants]:
-    await b.insert_rows(empty_db, technology=[{"code": "rpa", "name": "RPA"}])
-    async with tenants(empty_db, local_issuer, admin=True) as value:
-        yield value
+async def t(t: Tenants) -> Tenants:
+    """The shared tenants, with a technology to name."""
+    await b.insert_rows(t.db, technology=[{"code": "rpa", "name": "RPA"}])
+    return t
 
 
 async def version_of(t: Tenants, table: str, key: str, value: Any) -> int:

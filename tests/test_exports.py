@@ -29,9 +29,9 @@ from reusegraph.store.exports.formats import Format, encode
 from reusegraph.store.exports.rows import export_rows
 from reusegraph.store.models import ProcessAttachment, ProcessLink
 from reusegraph.store.processes import ProcessQuery
-from tests.conftest import url_of
 from tests.support import builders as b
 from tests.support.http import GraphQLClient, serving
+from tests.support.postgres import url_of
 
 DK, NO = "DK-0101", "NO-0201"
 HEADERS = [c.header for c in COLUMNS]

@@ -1,10 +1,6 @@
 """`reusegraph import FILE`: CSV and JSON into file sources, as an operator runs it."""
 
-import asyncio
-import os
 import re
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -15,8 +11,8 @@ from sqlalchemy import insert, text
 
 from reusegraph.store.engine import Database
 from reusegraph.store.models import Source
-from tests.conftest import url_of
 from tests.support import builders as b
+from tests.support.cli import reusegraph, rows
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 DEMO_MUNICIPALITY = "DK-0901"
@@ -26,18 +22,6 @@ DK, NO = "DK-0101", "NO-5001"
 NOT_ROUND_TRIPPED = {"id", "sourceId", "sourceUrl", "realisedHoursSaved"}
 
 
-async def reusegraph(db: Database, *args: str) -> subprocess.CompletedProcess[str]:
-    return await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "reusegraph", *args],
-        env={**os.environ, "DATABASE_URL": url_of(db)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 async def export(db: Database, municipality: str, format: str, target: Path) -> Path:
     done = await reusegraph(
         db, "export", "--format", format, "--municipality", municipality,
@@ -45,11 +29,6 @@ async def export(db: Database, municipality: str, format: str, target: Path) -> 
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     return target
-
-
-async def rows(db: Database, sql: str, **params: Any) -> list[dict[str, Any]]:
-    async with db.session(None) as session:
-        return [dict(r) for r in (await session.execute(text(sql), params)).mappings()]
 
 
 async def state(db: Database) -> dict[str, Any]:

@@ -38,9 +38,8 @@ from reusegraph.api.server import http_options
 from reusegraph.api.settings import Settings
 from reusegraph.schema import build_schema
 from reusegraph.store.engine import Database
-from tests.conftest import url_of
 from tests.support.issuer import LocalIssuer
-from tests.support.postgres import cloned_database
+from tests.support.postgres import cloned_database, url_of
 from tests.support.tenants import issuer_entry
 
 pytest_plugins = ("tests.support.identity_fixtures",)

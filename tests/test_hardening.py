@@ -23,9 +23,9 @@ from reusegraph.schema.core.inputs import FIRST_MAXIMUM, STRING_KINDS
 from reusegraph.schema.core.pagination import MAX_FIRST
 from reusegraph.store.engine import Database
 from reusegraph.store.trusted_documents import document_hash
-from tests.conftest import url_of
 from tests.support.http import GraphQLClient, running_api, serving
 from tests.support.issuer import LocalIssuer
+from tests.support.postgres import url_of
 from tests.support.tenants import issuer_entry
 
 pytest_plugins = ("tests.support.identity_fixtures",)

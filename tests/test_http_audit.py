@@ -12,9 +12,9 @@ from typing import Any
 from reusegraph.api.app import create_app
 from reusegraph.api.settings import Settings
 from reusegraph.store.engine import Database
-from tests.conftest import url_of
 from tests.support.http import serving
 from tests.support.node import NODE, PEERS
+from tests.support.postgres import url_of
 
 AUDIT_TIMEOUT = 120
 

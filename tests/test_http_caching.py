@@ -2,7 +2,6 @@
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -15,11 +14,11 @@ from reusegraph.api.settings import Settings
 from reusegraph.auth.principal import Principal, Role
 from reusegraph.store.engine import Database
 from reusegraph.store.trusted_documents import document_hash
-from tests.conftest import url_of
 from tests.support import builders as b
 from tests.support.captured_logs import captured
 from tests.support.http import serving
 from tests.support.issuer import LocalIssuer
+from tests.support.postgres import url_of
 from tests.support.tenants import A, Tenants, issuer_entry, tenants
 
 pytest_plugins = ("tests.support.identity_fixtures",)
@@ -31,12 +30,6 @@ mutation ($input: ProcessCreateInput!) {
 }
 """
 PUBLIC_CACHE = "public, max-age=0, must-revalidate"
-
-
-@pytest.fixture
-async def t(empty_db: Database, local_issuer: LocalIssuer) -> AsyncIterator[Tenants]:
-    async with tenants(empty_db, local_issuer) as value:
-        yield value
 
 
 def persisted(query: str | None = None, sha256: str | None = None) -> dict[str, str]:

@@ -26,10 +26,10 @@ from reusegraph.store.audit import Call
 from reusegraph.store.engine import Database
 from reusegraph.store.source_writes import SourceSpec, register_source
 from reusegraph.store.write_errors import WriteForbidden
-from tests.conftest import url_of
 from tests.support import builders as b
 from tests.support.http import serving
 from tests.support.issuer import LocalIssuer
+from tests.support.postgres import url_of
 from tests.support.remotes import ADMIN
 from tests.support.tenants import A, B, issuer_entry
 

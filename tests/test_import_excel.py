@@ -2,37 +2,14 @@
 reads it (62 columns with their defects), with the same dry run, report and exit codes as
 CSV and JSON; every row accounted for, field by field, and a second run changes nothing."""
 
-import asyncio
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
-
 from reusegraph.federation.os2autoproces.vocabulary import EXPORT_COLUMNS
 from reusegraph.store.engine import Database
-from tests.conftest import url_of
 from tests.fixtures.os2autoproces.make_export import fixture_processes, row_of, write_export
 from tests.support import builders as b
-
-
-async def reusegraph(db: Database, *args: str) -> subprocess.CompletedProcess[str]:
-    return await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "reusegraph", *args],
-        env={**os.environ, "DATABASE_URL": url_of(db)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-async def rows(db: Database, sql: str) -> list[dict[str, Any]]:
-    async with db.session(None) as session:
-        return [dict(r) for r in (await session.execute(text(sql))).mappings()]
+from tests.support.cli import reusegraph, rows
 
 
 def _workbook(tmp_path: Path) -> Path:

@@ -2,18 +2,11 @@
 registered from the shipped list (and the report says so); an owner in no list is a bad
 row that names it; a second run registers nothing and changes nothing."""
 
-import asyncio
-import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import text
 
 from reusegraph.store.engine import Database
-from tests.conftest import url_of
 from tests.support import builders as b
+from tests.support.cli import reusegraph, rows
 
 HEADER = "ID;Titel;Fase;Synlighed;Kommunekode;Myndighed\n"
 ROWS = (
@@ -23,23 +16,6 @@ ROWS = (
     "X-1;Ukendt ejer;Drift;Offentlig;DK-0999;\n"
     "X-2;Ukendt navn;Drift;Offentlig;;Atlantis Kommune\n"
 )
-
-
-async def reusegraph(db: Database, *args: str) -> subprocess.CompletedProcess[str]:
-    return await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "reusegraph", *args],
-        env={**os.environ, "DATABASE_URL": url_of(db)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-async def rows(db: Database, sql: str) -> list[dict[str, Any]]:
-    async with db.session(None) as session:
-        return [dict(r) for r in (await session.execute(text(sql))).mappings()]
 
 
 async def test_unregistered_official_owners_are_registered_and_unknown_ones_reported(

@@ -1,14 +1,13 @@
 """Trusted issuers registered at runtime: admins only, effective at once, refused again on removal."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from reusegraph.store.engine import Database
 from tests.support.issuer import LocalIssuer
 from tests.support.payloads import payload, refusal, user_error, written
-from tests.support.tenants import A, B, Tenants, tenants
+from tests.support.tenants import A, B, Tenants
 
 pytest_plugins = ("tests.support.identity_fixtures",)
 
@@ -27,12 +26,6 @@ mutation ($input: IssuerRemoveInput!) {{
 }}
 """
 VIEWER = "{ viewer { authenticated issuer municipality roles } }"
-
-
-@pytest.fixture
-async def t(empty_db: Database, local_issuer: LocalIssuer) -> AsyncIterator[Tenants]:
-    async with tenants(empty_db, local_issuer, admin=True) as value:
-        yield value
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from reusegraph.api.app import create_app
 from reusegraph.api.settings import Settings
 from reusegraph.auth.callers import client_address, parse_proxies
 from reusegraph.store.engine import Database
-from tests.conftest import url_of
 from tests.support.http import serving
 from tests.support.issuer import LocalIssuer
+from tests.support.postgres import url_of
 from tests.support.tenants import A, B, issuer_entry
 
 pytest_plugins = ("tests.support.identity_fixtures",)

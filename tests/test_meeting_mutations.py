@@ -1,14 +1,11 @@
 """Network meetings: the host's editors keep the meeting, each municipality its attendance."""
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from reusegraph.store.engine import Database
-from tests.support.issuer import LocalIssuer
 from tests.support.payloads import payload, refusal, user_error, written
-from tests.support.tenants import A, B, Tenants, tenants
+from tests.support.tenants import A, B, Tenants
 
 pytest_plugins = ("tests.support.identity_fixtures",)
 
@@ -32,12 +29,6 @@ mutation ($input: NetworkMeetingAttendanceSetInput!) {{
   networkMeetingAttendanceSet(input: $input) {{ {MEETING} {ERRORS} }}
 }}
 """
-
-
-@pytest.fixture
-async def t(empty_db: Database, local_issuer: LocalIssuer) -> AsyncIterator[Tenants]:
-    async with tenants(empty_db, local_issuer, admin=True) as value:
-        yield value
 
 
 def process_id(t: Tenants, municipality: str, visibility: str = "PUBLIC") -> str:

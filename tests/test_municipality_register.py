@@ -7,14 +7,9 @@ municipalities with organisasjonsnummer and mergers); a code in no list needs a 
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 
-import pytest
-
-from reusegraph.store.engine import Database
-from tests.support.issuer import LocalIssuer
 from tests.support.payloads import refusal, user_error, written
-from tests.support.tenants import A, Tenants, tenants
+from tests.support.tenants import A, Tenants
 
 pytest_plugins = ("tests.support.identity_fixtures",)
 
@@ -30,12 +25,6 @@ mutation ($input: MunicipalityUpdateInput!) {{
   municipalityUpdate(input: $input) {{ municipality {{ {FIELDS} }} {ERRORS} }}
 }}
 """
-
-
-@pytest.fixture
-async def t(empty_db: Database, local_issuer: LocalIssuer) -> AsyncIterator[Tenants]:
-    async with tenants(empty_db, local_issuer, admin=True) as value:
-        yield value
 
 
 async def test_an_admin_registers_a_danish_municipality_from_the_official_list(

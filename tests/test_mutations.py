@@ -1,14 +1,11 @@
 """Writes: own municipality only, one transaction, audited, exactly once, no lost updates."""
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from reusegraph.store.engine import Database
-from tests.support.issuer import LocalIssuer
-from tests.support.tenants import A, B, Tenants, tenants
+from tests.support.tenants import A, B, Tenants
 
 pytest_plugins = ("tests.support.identity_fixtures",)
 
@@ -50,12 +47,6 @@ mutation ($input: ReuseProcessInput!) {
   }
 }
 """
-
-
-@pytest.fixture
-async def t(empty_db: Database, local_issuer: LocalIssuer) -> AsyncIterator[Tenants]:
-    async with tenants(empty_db, local_issuer) as value:
-        yield value
 
 
 def gid(t: Tenants, municipality: str, visibility: str = "PUBLIC") -> str:

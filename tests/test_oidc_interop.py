@@ -16,9 +16,9 @@ from sqlalchemy import text
 from reusegraph.api.app import create_app
 from reusegraph.api.settings import Settings
 from reusegraph.store.engine import Database
-from tests.conftest import url_of
 from tests.support.http import free_port, serving
 from tests.support.oidc import Client, OpenIDProvider
+from tests.support.postgres import url_of
 
 MACHINE = Client("m2m-trondheim", "secret-t", {"municipality": "NO-5001", "roles": ["editor"]})
 PORTAL = Client("partner-portal", "secret-p", {})

@@ -1,15 +1,12 @@
 """Links and attachments: internal and unshared ones stay inside the owning municipality."""
 
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import insert
 
-from reusegraph.store.engine import Database
 from reusegraph.store.models import ProcessAttachment, ProcessLink
-from tests.support.issuer import LocalIssuer
-from tests.support.tenants import A, B, Tenants, tenants
+from tests.support.tenants import A, B, Tenants
 
 pytest_plugins = ("tests.support.identity_fixtures",)
 
@@ -21,47 +18,47 @@ query ($id: ID!) {
 
 
 @pytest.fixture
-async def t(empty_db: Database, local_issuer: LocalIssuer) -> AsyncIterator[Tenants]:
-    async with tenants(empty_db, local_issuer) as value:
-        process = value.processes[(A, "PUBLIC")]
-        async with empty_db.session(None) as session:
-            await session.execute(
-                insert(ProcessLink),
-                [
-                    {
-                        "id": uuid.uuid4(),
-                        "process_id": process,
-                        "url": "https://a/doc",
-                        "internal": False,
-                    },
-                    {
-                        "id": uuid.uuid4(),
-                        "process_id": process,
-                        "url": "https://a/intra",
-                        "internal": True,
-                    },
-                ],
-            )
-            await session.execute(
-                insert(ProcessAttachment),
-                [
-                    {
-                        "id": uuid.uuid4(),
-                        "process_id": process,
-                        "file_name": "pdd.pdf",
-                        "url": "https://a/pdd",
-                        "shared": True,
-                    },
-                    {
-                        "id": uuid.uuid4(),
-                        "process_id": process,
-                        "file_name": "contract.pdf",
-                        "url": "https://a/c",
-                        "shared": False,
-                    },
-                ],
-            )
-        yield value
+async def t(t: Tenants) -> Tenants:
+    """The shared tenants, with a shared and an internal link and attachment on A's public process."""
+    process = t.processes[(A, "PUBLIC")]
+    async with t.db.session(None) as session:
+        await session.execute(
+            insert(ProcessLink),
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "process_id": process,
+                    "url": "https://a/doc",
+                    "internal": False,
+                },
+                {
+                    "id": uuid.uuid4(),
+                    "process_id": process,
+                    "url": "https://a/intra",
+                    "internal": True,
+                },
+            ],
+        )
+        await session.execute(
+            insert(ProcessAttachment),
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "process_id": process,
+                    "file_name": "pdd.pdf",
+                    "url": "https://a/pdd",
+                    "shared": True,
+                },
+                {
+                    "id": uuid.uuid4(),
+                    "process_id": process,
+                    "file_name": "contract.pdf",
+                    "url": "https://a/c",
+                    "shared": False,
+                },
+            ],
+        )
+    return t
 
 
 async def documents(t: Tenants, token: str | None) -> tuple[set[str], set[str]]:

@@ -7,7 +7,6 @@ triggers left, so a write path that forgets a rollup fails here.
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -15,11 +14,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.engine import URL
 
 from reusegraph.auth.principal import ANONYMOUS
-from reusegraph.federation.backoff import Backoff
-from reusegraph.federation.sync import SyncEngine, SyncOptions
 from reusegraph.store import benefit_summary
 from reusegraph.store.benefits import BenefitDimension as D
 from reusegraph.store.benefits import BenefitQuery as Q
@@ -28,7 +24,7 @@ from reusegraph.store.enums import Level
 from reusegraph.store.models import ProcessRollup
 from tests.support import builders as b
 from tests.support.issuer import LocalIssuer
-from tests.support.remotes import RemoteRegistry, prepare_gateway, register, remote_registry
+from tests.support.remotes import RemoteRegistry, mirror_remote, sync_once
 from tests.support.tenants import A, B, Tenants, tenants
 from tests.support.viewers import member, run_as
 
@@ -314,27 +310,15 @@ async def _call(t: Tenants, token: str, query: str, input_: dict[str, Any]) -> d
 
 @pytest.fixture
 async def remote(
-    pg_server: URL,
-    migrated_template: str,
-    local_issuer: LocalIssuer,
-    empty_db: Database,
-    monkeypatch: pytest.MonkeyPatch,
-) -> AsyncIterator[RemoteRegistry]:
-    async with remote_registry(pg_server, migrated_template, local_issuer) as registry:
-        await prepare_gateway(empty_db)
-        monkeypatch.setenv("REMOTE_A_TOKEN", registry.token())
-        await register(
-            empty_db, "remote-a", registry.endpoint, auth="bearer", secret_ref="env:REMOTE_A_TOKEN"
-        )
-        yield registry
+    remote: RemoteRegistry, empty_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> RemoteRegistry:
+    """The shared remote, registered in this test's gateway as ``remote-a``."""
+    await mirror_remote(empty_db, remote, monkeypatch)
+    return remote
 
 
 async def _sync(db: Database) -> None:
-    engine = SyncEngine(db, options=SyncOptions(backoff=Backoff(attempts=2, base=0.01, cap=0.05)))
-    try:
-        assert (await engine.sync("remote-a")).outcome == "ok"
-    finally:
-        await engine.aclose()
+    assert (await sync_once(db)).outcome == "ok"
 
 
 async def test_syncs_keep_the_rollup_exact(empty_db: Database, remote: RemoteRegistry) -> None:

@@ -22,9 +22,9 @@ from sqlalchemy import text
 from reusegraph.api.app import create_app
 from reusegraph.api.settings import Settings
 from reusegraph.store.engine import Database
-from tests.conftest import url_of
 from tests.support.captured_logs import captured
 from tests.support.http import serving
+from tests.support.postgres import url_of
 
 REDIS_URL = os.environ.get("REUSEGRAPH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 CHEAP = "{ processes(first: 10) { nodes { title } } }"  # 11 points

@@ -9,11 +9,11 @@ import httpx
 from reusegraph.api.app import create_app
 from reusegraph.api.settings import Settings
 from reusegraph.store.engine import Database
-from tests.conftest import url_of
 from tests.support import builders as b
 from tests.support.captured_logs import CapturedLines, captured
 from tests.support.http import serving
 from tests.support.issuer import LocalIssuer
+from tests.support.postgres import url_of
 from tests.support.tenants import A, issuer_entry
 
 pytest_plugins = ("tests.support.identity_fixtures",)

@@ -14,9 +14,9 @@ from reusegraph.store.demo.facts import (
     SYDDJURS_PROCESS_ID,
 )
 from reusegraph.store.engine import Database
-from tests.conftest import url_of
 from tests.support import builders as b
 from tests.support.http import GraphQLClient, running_api
+from tests.support.postgres import url_of
 from tests.support.viewers import READER, member, run_as
 
 LEADERBOARD = """

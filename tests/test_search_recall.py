@@ -2,7 +2,7 @@
 
 from bench.search_recall import measure, pairs
 from reusegraph.store.engine import Database
-from tests.conftest import url_of
+from tests.support.postgres import url_of
 
 
 async def test_spelling_folds_find_more_pairs_in_the_other_language(empty_db: Database) -> None:

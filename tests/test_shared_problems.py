@@ -8,8 +8,6 @@ import pytest
 from sqlalchemy import Table, insert
 
 from reusegraph.auth.principal import ANONYMOUS, Principal, Role
-from reusegraph.schema import Schema, build_schema
-from reusegraph.schema.context import Context
 from reusegraph.store.engine import Database
 from reusegraph.store.models import (
     NetworkMeeting,
@@ -20,6 +18,7 @@ from reusegraph.store.models import (
 )
 from tests.support import builders as b
 from tests.support.http import GraphQLClient
+from tests.support.viewers import data_as
 
 A, B, C, D, E = "NO-0101", "NO-0102", "NO-0103", "NO-0104", "NO-0105"
 M1, M2, M3 = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
@@ -33,17 +32,6 @@ query ($f: SharedProblemFilter) {
   }
 }
 """
-_schema: Schema | None = None
-
-
-async def run_as(db: Database, viewer: Principal, query: str, variables: Any = None) -> Any:
-    global _schema
-    _schema = _schema or build_schema()
-    async with db.read(viewer) as reader:
-        context = Context(reader=reader, viewer=viewer, request_id="test", db=db)
-        result = await _schema.execute(query, variable_values=variables, context_value=context)
-    assert result.errors is None, result.errors
-    return result.data
 
 
 def _meeting(meeting_id: uuid.UUID, title: str, **values: Any) -> dict[str, Any]:
@@ -110,7 +98,7 @@ async def seeded(empty_db: Database) -> Database:
 async def test_municipalities_that_met_about_the_same_system_form_one_group(
     seeded: Database,
 ) -> None:
-    data = await run_as(seeded, ANONYMOUS, PROBLEMS, {"f": {"kind": ["IT_SYSTEM"]}})
+    data = await data_as(seeded, ANONYMOUS, PROBLEMS, {"f": {"kind": ["IT_SYSTEM"]}})
     problems = data["sharedProblems"]
     assert [p["subject"] for p in problems] == ["sofie"], "ESA had one municipality only"
     sofie = problems[0]
@@ -124,7 +112,7 @@ async def test_municipalities_that_met_about_the_same_system_form_one_group(
 
 
 async def test_topics_match_regardless_of_case_and_spaces(seeded: Database) -> None:
-    data = await run_as(seeded, ANONYMOUS, PROBLEMS, {"f": {"kind": ["TOPIC"]}})
+    data = await data_as(seeded, ANONYMOUS, PROBLEMS, {"f": {"kind": ["TOPIC"]}})
     topics = {p["subject"].lower(): p for p in data["sharedProblems"]}
     assert set(topics) == {"citrix access"}
     assert topics["citrix access"]["municipalityCount"] == 4
@@ -132,11 +120,11 @@ async def test_topics_match_regardless_of_case_and_spaces(seeded: Database) -> N
 
 
 async def test_filters_narrow_the_groups(seeded: Database) -> None:
-    only_e = await run_as(seeded, ANONYMOUS, PROBLEMS, {"f": {"municipality": [E]}})
+    only_e = await data_as(seeded, ANONYMOUS, PROBLEMS, {"f": {"municipality": [E]}})
     assert only_e["sharedProblems"] == []
-    one = await run_as(seeded, ANONYMOUS, PROBLEMS, {"f": {"minMunicipalities": 1}})
+    one = await data_as(seeded, ANONYMOUS, PROBLEMS, {"f": {"minMunicipalities": 1}})
     assert {p["subject"] for p in one["sharedProblems"]} >= {"sofie", "esa", "Archive backlog"}
-    later = await run_as(
+    later = await data_as(
         seeded, ANONYMOUS, PROBLEMS, {"f": {"itSystem": ["sofie"], "heldFrom": "2021-06-01"}}
     )
     assert [m["code"] for m in later["sharedProblems"][0]["municipalities"]] == [C, D]
@@ -147,9 +135,9 @@ async def test_readers_see_only_public_processes_discussed(seeded: Database) -> 
     member = Principal(issuer="t", subject="bo", municipality=B, roles=frozenset({Role.MEMBER}))
     variables = {"f": {"itSystem": ["sofie"]}}
     for viewer in (ANONYMOUS, reader):
-        data = await run_as(seeded, viewer, PROBLEMS, variables)
+        data = await data_as(seeded, viewer, PROBLEMS, variables)
         assert data["sharedProblems"][0]["processesDiscussed"] == [{"title": "Archive robot"}]
-    data = await run_as(seeded, member, PROBLEMS, variables)
+    data = await data_as(seeded, member, PROBLEMS, variables)
     titles = {p["title"] for p in data["sharedProblems"][0]["processesDiscussed"]}
     assert titles == {"Archive robot", "Internal archive robot"}
 

@@ -4,17 +4,14 @@ They name internal hosts and echo remote messages. Anonymous callers and other
 municipalities still learn which source data came from and whether it is stale.
 """
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
-from reusegraph.store.engine import Database
 from tests.support import builders as b
-from tests.support.issuer import LocalIssuer
 from tests.support.remotes import register
-from tests.support.tenants import A, B, Tenants, tenants
+from tests.support.tenants import A, B, Tenants
 
 pytest_plugins = ("tests.support.identity_fixtures",)
 
@@ -25,21 +22,18 @@ TOUCH = "{ processes { nodes { title source { code stale } } } }"
 
 
 @pytest.fixture
-async def t(empty_db: Database, local_issuer: LocalIssuer) -> AsyncIterator[Tenants]:
-    async with tenants(empty_db, local_issuer, admin=True) as value:
-        await register(empty_db, "remote-a", ENDPOINT, auth="bearer", secret_ref="env:A_TOKEN")
-        async with empty_db.session(None) as session:
-            await session.execute(
-                text(
-                    "UPDATE source SET last_error = :e, last_outcome = 'failed'"
-                    " WHERE code = 'remote-a'"
-                ),
-                {"e": ERROR},
-            )
-        await b.insert_rows(
-            empty_db, process=[b.process(A, title="Mirrored", source_code="remote-a")]
+async def t(t: Tenants) -> Tenants:
+    """The shared tenants, with a failed source ``remote-a`` and a process mirrored from it."""
+    await register(t.db, "remote-a", ENDPOINT, auth="bearer", secret_ref="env:A_TOKEN")
+    async with t.db.session(None) as session:
+        await session.execute(
+            text(
+                "UPDATE source SET last_error = :e, last_outcome = 'failed' WHERE code = 'remote-a'"
+            ),
+            {"e": ERROR},
         )
-        yield value
+    await b.insert_rows(t.db, process=[b.process(A, title="Mirrored", source_code="remote-a")])
+    return t
 
 
 def _remote(body: dict[str, Any]) -> dict[str, Any]:

@@ -10,9 +10,9 @@ from sqlalchemy import event
 from reusegraph.api.app import create_app
 from reusegraph.api.settings import Settings
 from reusegraph.store.engine import Database
-from tests.conftest import url_of
 from tests.support import builders as b
 from tests.support.http import GraphQLClient, graphql_client, serving
+from tests.support.postgres import url_of
 
 NESTED = """
 query ($first: Int!) {

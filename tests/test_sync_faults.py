@@ -11,8 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL
 
 from reusegraph.auth.principal import Principal, Role
-from reusegraph.federation.backoff import Backoff
-from reusegraph.federation.sync import RunResult, SyncEngine, SyncOptions
+from reusegraph.federation.sync import RunResult
 from reusegraph.store.engine import Database
 from tests.support import builders as b
 from tests.support.faulty_remote import FaultyRemote
@@ -25,13 +24,13 @@ from tests.support.remotes import (
     published,
     register,
     source_row,
+    sync_once,
 )
 from tests.support.tenants import A
 from tests.support.viewers import run_as
 
 pytest_plugins = ("tests.support.identity_fixtures",)
 
-FAST = SyncOptions(backoff=Backoff(attempts=2, base=0.01, cap=0.05))
 SOURCES = "{ sources { code lastOutcome lastError stale } }"
 ADMIN = Principal(issuer="test", subject="ops", roles=frozenset({Role.ADMIN}))
 TITLES = "{ processes(first: 500) { nodes { title } } }"
@@ -46,11 +45,7 @@ class Setup:
     endpoint: str
 
     async def sync(self) -> RunResult:
-        engine = SyncEngine(self.db, options=FAST)
-        try:
-            return await engine.sync("remote-a")
-        finally:
-            await engine.aclose()
+        return await sync_once(self.db)
 
     async def converged(self) -> dict[str, dict[str, Any]]:
         self.proxy.mode, self.proxy.rewrite, self.proxy.delay = "pass", None, 0.0

@@ -1,65 +1,38 @@
 """Mirroring another reusegraph over the source contract: full and incremental sync."""
 
-from collections.abc import AsyncIterator
 from datetime import date
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import URL
 
-from reusegraph.federation.backoff import Backoff
-from reusegraph.federation.sync import SyncEngine, SyncOptions
 from reusegraph.store.engine import Database
+from reusegraph.store.enums import RunOutcome
 from tests.support import builders as b
-from tests.support.issuer import LocalIssuer
 from tests.support.remotes import (
     RemoteRegistry,
+    mirror_remote,
     mirrored,
     prepare_gateway,
     published,
     register,
-    remote_registry,
     source_row,
+    sync_once,
 )
 from tests.support.tenants import A, B
 
 pytest_plugins = ("tests.support.identity_fixtures",)
-
-FAST = SyncOptions(backoff=Backoff(attempts=2, base=0.01, cap=0.05))
-
-
-@pytest.fixture
-async def remote(
-    pg_server: URL, migrated_template: str, local_issuer: LocalIssuer
-) -> AsyncIterator[RemoteRegistry]:
-    async with remote_registry(pg_server, migrated_template, local_issuer) as registry:
-        yield registry
 
 
 @pytest.fixture
 async def gateway(
     empty_db: Database, remote: RemoteRegistry, monkeypatch: pytest.MonkeyPatch
 ) -> Database:
-    await prepare_gateway(empty_db)
-    monkeypatch.setenv("REMOTE_A_TOKEN", remote.token())
-    await register(
-        empty_db,
-        "remote-a",
-        remote.endpoint,
-        auth="bearer",
-        secret_ref="env:REMOTE_A_TOKEN",
-        page_size=2,
-    )
+    await mirror_remote(empty_db, remote, monkeypatch, page_size=2)
     return empty_db
 
 
-async def sync(db: Database) -> str:
-    engine = SyncEngine(db, options=FAST)
-    try:
-        result = await engine.sync("remote-a")
-    finally:
-        await engine.aclose()
-    return result.outcome
+async def sync(db: Database) -> RunOutcome:
+    return (await sync_once(db)).outcome
 
 
 async def test_a_full_sync_brings_exactly_what_the_remote_publishes(
@@ -147,11 +120,7 @@ async def test_a_sync_registers_the_official_owners_it_brings_and_reports_the_re
         page_size=2,
     )
 
-    engine = SyncEngine(empty_db, options=FAST)
-    try:
-        run = await engine.sync("remote-a")
-    finally:
-        await engine.aclose()
+    run = await sync_once(empty_db)
 
     assert run.outcome == "partial"
     assert run.registered == [f"{aarhus} Aarhus Kommune"]

@@ -5,17 +5,15 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from reusegraph.federation.backoff import Backoff
-from reusegraph.federation.sync import RunResult, SyncEngine, SyncOptions
+from reusegraph.federation.sync import RunResult
 from reusegraph.store.engine import Database
 from reusegraph.store.source_writes import SourceSpec, register_source
 from tests.fixtures.os2autoproces.server import FakeOs2autoproces, fixture_page
 from tests.support import builders as b
 from tests.support.http import serving
-from tests.support.remotes import ADMIN, mirrored, source_row
+from tests.support.remotes import ADMIN, mirrored, source_row, sync_once
 
 SYDDJURS, SKANDERBORG, RANDERS = "DK-0706", "DK-0746", "DK-0730"
-FAST = SyncOptions(backoff=Backoff(attempts=2, base=0.01, cap=0.05))
 
 
 @pytest.fixture
@@ -45,11 +43,7 @@ async def fake(
 
 
 async def sync(db: Database) -> RunResult:
-    engine = SyncEngine(db, options=FAST)
-    try:
-        return await engine.sync("syddjurs-os2")
-    finally:
-        await engine.aclose()
+    return await sync_once(db, "syddjurs-os2")
 
 
 async def test_the_owners_processes_arrive_with_their_os2autoproces_provenance(

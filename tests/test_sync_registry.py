@@ -10,31 +10,28 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import URL
 
 from reusegraph.api.app import create_app
 from reusegraph.api.settings import Settings
-from reusegraph.federation.backoff import Backoff
-from reusegraph.federation.sync import SyncEngine, SyncOptions
 from reusegraph.store import sync_state
 from reusegraph.store.engine import Database
-from tests.conftest import url_of
+from reusegraph.store.enums import RunOutcome
 from tests.support import builders as b
 from tests.support.http import free_port, serving
 from tests.support.issuer import LocalIssuer
+from tests.support.postgres import url_of
 from tests.support.remotes import (
     RemoteRegistry,
     mirrored,
     prepare_gateway,
     published,
     register,
-    remote_registry,
+    sync_once,
 )
 from tests.support.tenants import A, B, issuer_entry
 
 pytest_plugins = ("tests.support.identity_fixtures",)
 
-FAST = SyncOptions(backoff=Backoff(attempts=2, base=0.01, cap=0.05))
 REGISTER = """
 mutation ($input: SourceRegisterInput!) {
   sourceRegister(input: $input) {
@@ -72,20 +69,8 @@ class Gateway:
         body: dict[str, Any] = response.json()
         return body
 
-    async def sync(self, code: str = "remote-a") -> str:
-        engine = SyncEngine(self.db, options=FAST)
-        try:
-            return (await engine.sync(code)).outcome
-        finally:
-            await engine.aclose()
-
-
-@pytest.fixture
-async def remote(
-    pg_server: URL, migrated_template: str, local_issuer: LocalIssuer
-) -> AsyncIterator[RemoteRegistry]:
-    async with remote_registry(pg_server, migrated_template, local_issuer) as registry:
-        yield registry
+    async def sync(self, code: str = "remote-a") -> RunOutcome:
+        return (await sync_once(self.db, code)).outcome
 
 
 @pytest.fixture

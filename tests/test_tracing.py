@@ -25,10 +25,10 @@ from reusegraph.api.settings import Settings
 from reusegraph.federation.sync import SyncEngine
 from reusegraph.observability import tracing
 from reusegraph.store.engine import Database
-from tests.conftest import url_of
 from tests.support import builders as b
 from tests.support.http import serving
 from tests.support.issuer import LocalIssuer
+from tests.support.postgres import url_of
 from tests.support.remotes import prepare_gateway, register, remote_registry
 from tests.support.serve_process import serve_process, until_ready
 from tests.support.tenants import A

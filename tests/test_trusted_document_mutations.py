@@ -46,12 +46,6 @@ def sha256(text: str) -> str:
 
 
 @pytest.fixture
-async def t(empty_db: Database, local_issuer: LocalIssuer) -> AsyncIterator[Tenants]:
-    async with tenants(empty_db, local_issuer, admin=True) as value:
-        yield value
-
-
-@pytest.fixture
 async def trusted(empty_db: Database, local_issuer: LocalIssuer) -> AsyncIterator[Tenants]:
     """The trusted mode with no file: only what admins register runs."""
     async with tenants(

@@ -5,7 +5,6 @@ waits and is made when the umbrella arrives. A record that no longer names an um
 leaves it; importing the same file again changes nothing.
 """
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,23 +13,24 @@ from typing import Any
 import orjson
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import URL
 
-from reusegraph.federation.backoff import Backoff
 from reusegraph.federation.files import ImportOptions, run_import
-from reusegraph.federation.sync import SyncEngine, SyncOptions
 from reusegraph.store.engine import Database
 from reusegraph.store.mirror_records import MirrorRecord
 from reusegraph.store.sync_writes import apply_page
 from tests.support import builders as b
-from tests.support.issuer import LocalIssuer
-from tests.support.remotes import RemoteRegistry, prepare_gateway, register, remote_registry
+from tests.support.remotes import (
+    RemoteRegistry,
+    mirror_remote,
+    prepare_gateway,
+    register,
+    sync_once,
+)
 from tests.support.tenants import A, B
 from tests.support.viewers import member, run_as
 
 pytest_plugins = ("tests.support.identity_fixtures",)
 
-FAST = SyncOptions(backoff=Backoff(attempts=2, base=0.01, cap=0.05))
 DK = "DK-0746"
 
 
@@ -53,20 +53,8 @@ async def pending(db: Database) -> int:
         return int((await conn.execute(text("SELECT count(*) FROM pending_umbrella"))).scalar_one())
 
 
-@pytest.fixture
-async def remote(
-    pg_server: URL, migrated_template: str, local_issuer: LocalIssuer
-) -> AsyncIterator[RemoteRegistry]:
-    async with remote_registry(pg_server, migrated_template, local_issuer) as registry:
-        yield registry
-
-
 async def _sync(db: Database) -> None:
-    engine = SyncEngine(db, options=FAST)
-    try:
-        result = await engine.sync("remote-a")
-    finally:
-        await engine.aclose()
+    result = await sync_once(db)
     assert result.outcome == "ok", result.error
 
 
@@ -83,12 +71,7 @@ async def test_a_sync_brings_umbrellas_whatever_comes_first(
         umbrella,
         process_umbrella=[{"umbrella_id": umbrella["id"], "child_id": m["id"]} for m in members],
     )
-    await prepare_gateway(empty_db)
-    monkeypatch.setenv("REMOTE_A_TOKEN", remote.token())
-    await register(
-        empty_db, "remote-a", remote.endpoint, auth="bearer", secret_ref="env:REMOTE_A_TOKEN",
-        page_size=2,
-    )  # fmt: skip
+    await mirror_remote(empty_db, remote, monkeypatch, page_size=2)
     await _sync(empty_db)
     assert await memberships(empty_db, "remote-a") == {
         ("Paraply", "Medlem 1"),

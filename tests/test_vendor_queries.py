@@ -11,14 +11,13 @@ from sqlalchemy import Table, event, insert
 from reusegraph.api.app import create_app
 from reusegraph.api.settings import Settings
 from reusegraph.auth.principal import ANONYMOUS, Principal, Role
-from reusegraph.schema import Schema, build_schema
-from reusegraph.schema.context import Context
 from reusegraph.store.agreements import add_months
 from reusegraph.store.engine import Database
 from reusegraph.store.models import FrameworkAgreement, agreement_party, agreement_vendor
-from tests.conftest import url_of
 from tests.support import builders as b
 from tests.support.http import GraphQLClient, graphql_client, serving
+from tests.support.postgres import url_of
+from tests.support.viewers import data_as
 
 A, B = "DK-0101", "DK-0102"
 TODAY = date.today()
@@ -40,17 +39,6 @@ query ($domain: Domain!) {
   }
 }
 """
-_schema: Schema | None = None
-
-
-async def run_as(db: Database, viewer: Principal, query: str, variables: Any = None) -> Any:
-    global _schema
-    _schema = _schema or build_schema()
-    async with db.read(viewer) as reader:
-        context = Context(reader=reader, viewer=viewer, request_id="test", db=db)
-        result = await _schema.execute(query, variable_values=variables, context_value=context)
-    assert result.errors is None, result.errors
-    return result.data
 
 
 def _agreement(agreement_id: uuid.UUID, title: str, start: date, **values: Any) -> dict[str, Any]:
@@ -132,7 +120,7 @@ async def seeded(empty_db: Database) -> Database:
 async def test_vendors_on_active_agreements_with_processes_in_a_domain_is_one_query(
     seeded: Database,
 ) -> None:
-    data = await run_as(seeded, ANONYMOUS, ONE_QUERY, {"domain": "HEALTH"})
+    data = await data_as(seeded, ANONYMOUS, ONE_QUERY, {"domain": "HEALTH"})
     vendors = data["vendors"]
     assert vendors["totalCount"] == 1, "V2's agreement expired; V3's only process is internal"
     v1 = vendors["nodes"][0]
@@ -149,7 +137,7 @@ async def test_members_see_their_own_internal_deliveries_in_the_aggregates(
     seeded: Database,
 ) -> None:
     member = Principal(issuer="t", subject="ole", municipality=B, roles=frozenset({Role.MEMBER}))
-    data = await run_as(seeded, member, ONE_QUERY, {"domain": "HEALTH"})
+    data = await data_as(seeded, member, ONE_QUERY, {"domain": "HEALTH"})
     names = [v["name"] for v in data["vendors"]["nodes"]]
     assert names == ["Vendor One", "Vendor Three"]
     v1 = data["vendors"]["nodes"][0]
@@ -165,7 +153,7 @@ async def test_a_reader_never_sees_internal_processes_in_vendor_aggregates(
     reader = Principal(issuer="t", subject="portal", roles=frozenset({Role.READER}))
     query = """{ vendors { nodes { name municipalitiesServed { municipality { code }
       processCount onAgreement } processesDelivered { totalCount realisedHoursSaved } } } }"""
-    data = await run_as(seeded, reader, query)
+    data = await data_as(seeded, reader, query)
     by_name = {v["name"]: v for v in data["vendors"]["nodes"]}
     one = by_name["Vendor One"]
     assert one["processesDelivered"] == {"totalCount": 2, "realisedHoursSaved": 180}
@@ -188,7 +176,7 @@ async def test_agreements_expiring_within_months_and_options_left(seeded: Databa
       expiring: vendors(filter: {agreementExpiringWithinMonths: $late}) { nodes { name } }
       notActive: vendors(filter: {onActiveAgreement: false}) { nodes { name } }
     }"""
-    data = await run_as(seeded, ANONYMOUS, query, {"soon": 3, "late": 7})
+    data = await data_as(seeded, ANONYMOUS, query, {"soon": 3, "late": 7})
     assert data["soon"]["nodes"] == []
     assert data["late"]["nodes"] == [{"title": "Active RPA agreement"}]
     assert data["withOptions"]["nodes"] == [{"title": "Active RPA agreement"}]
@@ -199,7 +187,7 @@ async def test_agreements_expiring_within_months_and_options_left(seeded: Databa
 async def test_agreement_end_date_follows_the_options_exercised(seeded: Database) -> None:
     query = """{ frameworkAgreements { nodes { title endDate maxEndDate optionsLeft
       status } } }"""
-    data = await run_as(seeded, ANONYMOUS, query)
+    data = await data_as(seeded, ANONYMOUS, query)
     by_title = {a["title"]: a for a in data["frameworkAgreements"]["nodes"]}
     expired = by_title["Expired agreement"]
     assert expired["endDate"] == "2017-12-31", "24 months + the one 12-month option exercised"
@@ -215,7 +203,7 @@ async def test_vendor_agreements_filtered_by_day(seeded: Database) -> None:
       all: agreements { title }
       active: agreements(activeOn: "2016-06-01") { title }
       now: agreements(expiringWithinMonths: 12) { title } } } }"""
-    two = (await run_as(seeded, ANONYMOUS, query))["vendors"]["nodes"][0]
+    two = (await data_as(seeded, ANONYMOUS, query))["vendors"]["nodes"][0]
     assert two["all"] == two["active"] == [{"title": "Expired agreement"}]
     assert two["now"] == []
 

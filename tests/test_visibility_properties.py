@@ -31,10 +31,10 @@ from reusegraph.api.app import create_app
 from reusegraph.api.settings import Settings
 from reusegraph.store import models
 from reusegraph.store.engine import Database
-from tests.conftest import url_of
 from tests.support import builders as b
 from tests.support.http import serving
 from tests.support.issuer import LocalIssuer
+from tests.support.postgres import url_of
 
 CODES = ("NO-5001", "NO-0301", "DK-0746")
 SUBJECTS = ("alice", "bob", "carol")

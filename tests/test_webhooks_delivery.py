@@ -57,9 +57,8 @@ FAST: dict[str, Any] = {
 
 
 @pytest.fixture
-async def t(empty_db: Database, local_issuer: LocalIssuer) -> AsyncIterator[Tenants]:
-    async with tenants(empty_db, local_issuer, **FAST) as value:
-        yield value
+def tenant_settings() -> dict[str, Any]:
+    return FAST
 
 
 @pytest.fixture

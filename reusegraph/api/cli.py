@@ -437,6 +437,7 @@ def _sync(args: argparse.Namespace, settings: Settings) -> None:
     from reusegraph.api.server import resolve_database
     from reusegraph.federation.sync import RunResult
     from reusegraph.observability import tracing
+    from reusegraph.store.enums import RunOutcome
 
     url = resolve_database(settings).url
     tracing.configure()  # a sync from the CLI is traced like the server's, remotes included
@@ -472,7 +473,7 @@ def _sync(args: argparse.Namespace, settings: Settings) -> None:
         if args.watch is None:
             break
         time.sleep(args.watch)
-    if any(run.outcome == "failed" for run in results):
+    if any(run.outcome is RunOutcome.FAILED for run in results):
         raise SystemExit(1)
 
 

@@ -14,7 +14,11 @@ from reusegraph.auth.errors import AuthError, InvalidToken
 from reusegraph.auth.principal import Role
 from reusegraph.federation.sync import SyncEngine
 from reusegraph.store import sync_state
+from reusegraph.store.enums import RunOutcome
 from reusegraph.store.errors import DatabaseUnavailable
+
+_STATUS = {RunOutcome.OK: 200, RunOutcome.PARTIAL: 200, RunOutcome.FAILED: 503}
+"""A waited-for run's HTTP status; any other outcome (busy, circuit open) is 409."""
 
 
 class SourceSyncWebhook:
@@ -57,9 +61,7 @@ class SourceSyncWebhook:
             return _error(409, f"{code} is a {source.kind} source: there is nothing to pull.")
         if request.query_params.get("wait", "").lower() in ("1", "true", "yes"):
             run = await self.engine.sync(code)
-            status = (
-                200 if run.outcome in ("ok", "partial") else 503 if run.outcome == "failed" else 409
-            )
+            status = _STATUS.get(run.outcome, 409)
             return JSONResponse(
                 {
                     "source": code,

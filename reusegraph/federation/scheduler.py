@@ -11,6 +11,7 @@ import logging
 import random
 
 from reusegraph.federation.sync import SyncEngine
+from reusegraph.store.enums import RunOutcome
 
 log = logging.getLogger("reusegraph.sync")
 
@@ -39,7 +40,7 @@ class SyncScheduler:
             await asyncio.sleep(self.every_seconds * random.uniform(0.8, 1.2))
             try:
                 for run in await self.engine.sync_due():
-                    if run.outcome not in {"ok", "busy"}:
+                    if run.outcome not in {RunOutcome.OK, RunOutcome.BUSY}:
                         log.info("scheduled sync of %s: %s", run.source, run.outcome)
             except Exception:
                 log.exception("scheduled sync check failed; trying again next tick")

@@ -35,7 +35,7 @@ from reusegraph.federation.sources_graphql import RemotePage, fetch_changes
 from reusegraph.observability import tracing
 from reusegraph.store import sync_state, sync_writes, write_conflicts
 from reusegraph.store.engine import Database
-from reusegraph.store.enums import SourceKind
+from reusegraph.store.enums import RunOutcome, SourceKind
 from reusegraph.store.errors import DatabaseUnavailable
 from reusegraph.store.mirror_records import MirrorRecord, Tombstone
 from reusegraph.store.source_writes import parse_schedule
@@ -61,8 +61,7 @@ class SyncOptions:
 @dataclass
 class RunResult:
     source: str
-    outcome: str
-    """ok, partial (some records skipped), failed, busy, circuit-open, not-mirrored, unknown."""
+    outcome: RunOutcome
     pages: int = 0
     upserted: int = 0
     deleted: int = 0
@@ -179,7 +178,7 @@ class SyncEngine:
                 return await self._claimed_run(code, force)
             except DatabaseUnavailable as error:
                 log.warning("sync of %s stopped: database unavailable (%s)", code, error)
-                return RunResult(code, "failed", error=f"database unavailable: {error}")
+                return RunResult(code, RunOutcome.FAILED, error=f"database unavailable: {error}")
 
     async def _claimed_run(self, code: str, force: bool) -> RunResult:
         with tracing.span("sync run", **{"reusegraph.source": code}):
@@ -188,20 +187,24 @@ class SyncEngine:
     async def _claimed_run_traced(self, code: str, force: bool) -> RunResult:
         async with sync_state.claimed(self.db, code) as mine:
             if not mine:
-                return RunResult(code, "busy", error="another replica is syncing this source")
+                return RunResult(
+                    code, RunOutcome.BUSY, error="another replica is syncing this source"
+                )
             source, owners = await sync_state.load(self.db, code)
             if source is None:
-                return RunResult(code, "unknown", error=f"no source {code!r}")
+                return RunResult(code, RunOutcome.UNKNOWN, error=f"no source {code!r}")
             if source.kind not in sync_state.MIRRORED:
-                return RunResult(code, "not-mirrored", error=f"{code} is {source.kind}: no sync")
+                return RunResult(
+                    code, RunOutcome.NOT_MIRRORED, error=f"{code} is {source.kind}: no sync"
+                )
             now = datetime.now(UTC)
             if not force and Breaker.is_open(source.circuit_open_until, now):
                 until = source.circuit_open_until.isoformat(timespec="seconds")
-                return RunResult(code, "circuit-open", error=f"circuit open until {until}")
+                return RunResult(code, RunOutcome.CIRCUIT_OPEN, error=f"circuit open until {until}")
             return await self._run(source, owners)
 
     async def _run(self, source: Any, owners: list[str]) -> RunResult:
-        result = RunResult(source.code, "ok")
+        result = RunResult(source.code, RunOutcome.OK)
         await sync_state.mark_started(self.db, source.code)
         try:
             async with asyncio.timeout(source.max_run_seconds):
@@ -217,11 +220,13 @@ class SyncEngine:
             open_until = self.options.breaker.open_until(failures, datetime.now(UTC))
             await sync_state.mark_failed(self.db, source.code, message, open_until)
             log.warning("sync of %s failed: %s", source.code, message)
-            result.outcome, result.error = "failed", message
+            result.outcome, result.error = RunOutcome.FAILED, message
             return result
         problems = _summary(result.skipped, result.dropped)
         await sync_state.mark_succeeded(self.db, source.code, problems=problems)
-        result.outcome, result.error = ("partial", problems) if problems else ("ok", None)
+        result.outcome, result.error = (
+            (RunOutcome.PARTIAL, problems) if problems else (RunOutcome.OK, None)
+        )
         return result
 
     @staticmethod

@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import (
     BindParameter,
@@ -30,7 +30,7 @@ from reusegraph.store.models import (
     agreement_party,
     agreement_vendor,
 )
-from reusegraph.store.pagination import Page, fetch_page
+from reusegraph.store.pagination import Keyset, Page, PageArguments, count_rows
 
 A = FrameworkAgreement.__table__
 AP = agreement_party
@@ -38,6 +38,7 @@ AV = agreement_vendor
 D = AgreementDocument.__table__
 M = Municipality.__table__
 ORDER = "START_DATE"
+KEYSET = Keyset(ORDER, A.c.start_date, A.c.id, descending=True, parse_key=uuid.UUID)
 Day = date | BindParameter[Any]
 
 
@@ -137,30 +138,13 @@ def agreement_filters(query: AgreementQuery) -> list[ColumnElement[bool]]:
 async def list_agreements(
     reader: Reader,
     query: AgreementQuery,
-    *,
-    first: int | None,
-    after: str | None,
-    last: int | None = None,
-    before: str | None = None,
+    **arguments: Unpack[PageArguments],
 ) -> Page[Row[Any]]:
-    return await fetch_page(
-        reader,
-        select(A).where(*agreement_filters(query)),
-        order=ORDER,
-        sort=A.c.start_date,
-        key=A.c.id,
-        descending=True,
-        first=first,
-        after=after,
-        last=last,
-        before=before,
-        parse_key=uuid.UUID,
-    )
+    return await KEYSET.page(reader, select(A).where(*agreement_filters(query)), **arguments)
 
 
 async def count_agreements(reader: Reader, query: AgreementQuery) -> int:
-    statement = select(func.count()).select_from(A).where(*agreement_filters(query))
-    return int((await reader.execute(statement)).scalar_one())
+    return await count_rows(reader, A, agreement_filters(query))
 
 
 async def agreements_by_id(reader: Reader, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Row[Any]]:

@@ -7,17 +7,18 @@ so a bug here can show less, never more.
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Unpack, cast
 
-from sqlalchemy import ColumnElement, Table, func, select
+from sqlalchemy import ColumnElement, Table, select
 from sqlalchemy.engine import Row
 
 from reusegraph.store.engine import Reader
 from reusegraph.store.models import AuditEntry
-from reusegraph.store.pagination import Page, fetch_page
+from reusegraph.store.pagination import Keyset, Page, PageArguments, count_rows
 
 E = cast(Table, AuditEntry.__table__)
 ORDER = "AUDIT_AT"
+KEYSET = Keyset(ORDER, E.c.at, E.c.id, descending=True, parse_key=int)
 
 
 @dataclass(frozen=True)
@@ -47,27 +48,10 @@ def _conditions(query: AuditQuery) -> list[ColumnElement[bool]]:
 async def list_entries(
     reader: Reader,
     query: AuditQuery,
-    *,
-    first: int | None,
-    after: str | None,
-    last: int | None = None,
-    before: str | None = None,
+    **arguments: Unpack[PageArguments],
 ) -> Page[Row[Any]]:
-    return await fetch_page(
-        reader,
-        select(E).where(*_conditions(query)),
-        order=ORDER,
-        sort=E.c.at,
-        key=E.c.id,
-        descending=True,
-        first=first,
-        after=after,
-        last=last,
-        before=before,
-        parse_key=int,
-    )
+    return await KEYSET.page(reader, select(E).where(*_conditions(query)), **arguments)
 
 
 async def count_entries(reader: Reader, query: AuditQuery) -> int:
-    statement = select(func.count()).select_from(E).where(*_conditions(query))
-    return int((await reader.execute(statement)).scalar_one())
+    return await count_rows(reader, E, _conditions(query))

@@ -114,6 +114,23 @@ class SourceKind(StrEnum):
     FILE = "file"
 
 
+class RunOutcome(StrEnum):
+    """How a sync (or file import) run of a source ended. The first three are what a
+    source row keeps as ``last_outcome``; the rest say why no run happened."""
+
+    OK = "ok"
+    PARTIAL = "partial"
+    """Some records were skipped or dropped; the rest were written."""
+    FAILED = "failed"
+    BUSY = "busy"
+    """Another replica holds the source's lock."""
+    CIRCUIT_OPEN = "circuit-open"
+    NOT_MIRRORED = "not-mirrored"
+    """A hosted or file source: nothing to sync."""
+    UNKNOWN = "unknown"
+    """No source of that code."""
+
+
 class PopulationBand(StrEnum):
     BELOW_30000 = "BELOW_30000"
     BELOW_45000 = "BELOW_45000"

@@ -18,6 +18,7 @@ from typing import Any, cast
 from sqlalchemy import String, Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reusegraph.store.enums import RunOutcome
 from reusegraph.store.models import (
     BenefitRecord,
     ItSystem,
@@ -218,7 +219,7 @@ async def record_outcome(
             last_sync_started_at=started,
             last_sync_finished_at=func.now(),
             last_success_at=func.now(),
-            last_outcome="partial" if problems else "ok",
+            last_outcome=RunOutcome.PARTIAL if problems else RunOutcome.OK,
             last_error=problems[:4000] if problems else None,
             consecutive_failures=0,
             circuit_open_until=None,

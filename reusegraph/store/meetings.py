@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import BindParameter, ColumnElement, Table, exists, func, or_, select
 from sqlalchemy.engine import Row
@@ -19,7 +19,7 @@ from reusegraph.store.models import (
     meeting_participant,
     meeting_process,
 )
-from reusegraph.store.pagination import Page, fetch_page
+from reusegraph.store.pagination import Keyset, Page, PageArguments, count_rows
 
 N = NetworkMeeting.__table__
 MP = meeting_participant
@@ -28,6 +28,9 @@ MPR = meeting_process
 PR = MeetingPresentation.__table__
 ORDER = "HELD_ON"
 UNDATED = date(1, 1, 1)
+KEYSET = Keyset(
+    ORDER, func.coalesce(N.c.held_on, UNDATED), N.c.id, descending=True, parse_key=uuid.UUID
+)
 
 
 @dataclass(frozen=True)
@@ -65,31 +68,14 @@ def meeting_filters(query: MeetingQuery) -> list[ColumnElement[bool]]:
 async def list_meetings(
     reader: Reader,
     query: MeetingQuery,
-    *,
-    first: int | None,
-    after: str | None,
-    last: int | None = None,
-    before: str | None = None,
+    **arguments: Unpack[PageArguments],
 ) -> Page[Row[Any]]:
     """Newest first; undated meetings (the sources do not date all of them) last."""
-    return await fetch_page(
-        reader,
-        select(N).where(*meeting_filters(query)),
-        order=ORDER,
-        sort=func.coalesce(N.c.held_on, UNDATED),
-        key=N.c.id,
-        descending=True,
-        first=first,
-        after=after,
-        last=last,
-        before=before,
-        parse_key=uuid.UUID,
-    )
+    return await KEYSET.page(reader, select(N).where(*meeting_filters(query)), **arguments)
 
 
 async def count_meetings(reader: Reader, query: MeetingQuery) -> int:
-    statement = select(func.count()).select_from(N).where(*meeting_filters(query))
-    return int((await reader.execute(statement)).scalar_one())
+    return await count_rows(reader, N, meeting_filters(query))
 
 
 async def meetings_by_id(reader: Reader, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Row[Any]]:

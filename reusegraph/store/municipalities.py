@@ -2,18 +2,19 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
-from sqlalchemy import BindParameter, ColumnElement, any_, exists, func, select
+from sqlalchemy import BindParameter, ColumnElement, any_, exists, select
 from sqlalchemy.engine import Row
 
 from reusegraph.store.engine import Reader
 from reusegraph.store.keys import any_of
 from reusegraph.store.models import Municipality, municipality_it_system, municipality_technology
-from reusegraph.store.pagination import Page, fetch_page
+from reusegraph.store.pagination import Keyset, Page, PageArguments, count_rows
 
 M = Municipality.__table__
 ORDER = "CODE"
+KEYSET = Keyset(ORDER, M.c.code, M.c.code)
 
 
 @dataclass(frozen=True)
@@ -75,30 +76,13 @@ def municipality_filters(query: MunicipalityQuery) -> list[ColumnElement[bool]]:
 async def list_municipalities(
     reader: Reader,
     query: MunicipalityQuery,
-    *,
-    first: int | None,
-    after: str | None,
-    last: int | None = None,
-    before: str | None = None,
+    **arguments: Unpack[PageArguments],
 ) -> Page[Row[Any]]:
-    statement = select(M).where(*municipality_filters(query))
-    return await fetch_page(
-        reader,
-        statement,
-        order=ORDER,
-        sort=M.c.code,
-        key=M.c.code,
-        descending=False,
-        first=first,
-        after=after,
-        last=last,
-        before=before,
-    )
+    return await KEYSET.page(reader, select(M).where(*municipality_filters(query)), **arguments)
 
 
 async def count_municipalities(reader: Reader, query: MunicipalityQuery) -> int:
-    statement = select(func.count()).select_from(M).where(*municipality_filters(query))
-    return int((await reader.execute(statement)).scalar_one())
+    return await count_rows(reader, M, municipality_filters(query))
 
 
 async def municipalities_by_code(reader: Reader, codes: Sequence[str]) -> dict[str, Row[Any]]:

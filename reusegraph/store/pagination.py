@@ -4,6 +4,10 @@ A cursor is base64url(JSON [order name, sort value, id]). It is tied to the orde
 made for, so a cursor from one order cannot silently page another. The same cursors page
 both ways: ``after`` continues forwards, ``before`` backwards (Relay's ``last``/``before``),
 by reading the order reversed and turning the page round.
+
+A listing declares its order once, as a ``Keyset``; ``Keyset.page`` reads a page of it and
+``count_rows`` the connection's ``totalCount``, so a list function is its filters and
+nothing else.
 """
 
 import base64
@@ -11,10 +15,10 @@ import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Required, TypedDict, TypeVar, Unpack
 
 import orjson
-from sqlalchemy import ColumnElement, Select, tuple_
+from sqlalchemy import ColumnElement, FromClause, Select, func, select, tuple_
 from sqlalchemy.engine import Row
 
 if TYPE_CHECKING:
@@ -128,3 +132,46 @@ async def fetch_page(
         has_next_page=before is not None if backward else more,
         has_previous_page=more if backward else after is not None,
     )
+
+
+class PageArguments(TypedDict, total=False):
+    """A connection's paging arguments as the schema passes them on (``Window.arguments``)."""
+
+    first: Required[int | None]
+    after: Required[str | None]
+    last: int | None
+    before: str | None
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """One listing's order: its cursor name, sort expression and unique tie-breaker."""
+
+    order: str
+    sort: ColumnElement[Any]
+    key: ColumnElement[Any]
+    descending: bool = False
+    parse_key: Callable[[str], Any] = str
+    """Turns a cursor's key (a string) back into the tie-breaker's type."""
+
+    async def page(
+        self, reader: "Reader", statement: Select[Any], **arguments: Unpack[PageArguments]
+    ) -> Page[Row[Any]]:
+        return await fetch_page(
+            reader,
+            statement,
+            order=self.order,
+            sort=self.sort,
+            key=self.key,
+            descending=self.descending,
+            parse_key=self.parse_key,
+            **arguments,
+        )
+
+
+async def count_rows(
+    reader: "Reader", table: FromClause, conditions: list[ColumnElement[bool]]
+) -> int:
+    """The ``totalCount`` of a listing: its rows under the same filters as its pages."""
+    statement = select(func.count()).select_from(table).where(*conditions)
+    return int((await reader.execute(statement)).scalar_one())

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import (
     BindParameter,
@@ -39,7 +39,7 @@ from reusegraph.store.models import (
     process_technology,
     process_umbrella,
 )
-from reusegraph.store.pagination import Page, fetch_page
+from reusegraph.store.pagination import Keyset, Page, PageArguments, count_rows
 from reusegraph.store.process_fields import PROCESS_FIELDS
 from reusegraph.store.scoring import ScoreWeights
 from reusegraph.store.search_normaliser import to_danish, to_norwegian
@@ -215,11 +215,8 @@ async def list_processes(
     *,
     order: ProcessOrder,
     descending: bool,
-    first: int | None,
-    after: str | None,
-    last: int | None = None,
-    before: str | None = None,
     weights: ScoreWeights | None = None,
+    **arguments: Unpack[PageArguments],
 ) -> Page[Row[Any]]:
     name = order.value
     if order is ProcessOrder.SCORE:
@@ -228,24 +225,12 @@ async def list_processes(
     else:
         sort = sort_key(order, query)
     statement = select(*_columns(viewer)).where(*_conditions(viewer, query))
-    return await fetch_page(
-        reader,
-        statement,
-        order=name,
-        sort=sort,
-        key=P.c.id,
-        descending=descending,
-        first=first,
-        after=after,
-        last=last,
-        before=before,
-        parse_key=uuid.UUID,
-    )
+    keyset = Keyset(name, sort, P.c.id, descending=descending, parse_key=uuid.UUID)
+    return await keyset.page(reader, statement, **arguments)
 
 
 async def count_processes(reader: Reader, viewer: Principal, query: ProcessQuery) -> int:
-    statement = select(func.count()).select_from(P).where(*_conditions(viewer, query))
-    return int((await reader.execute(statement)).scalar_one())
+    return await count_rows(reader, P, _conditions(viewer, query))
 
 
 async def processes_by_ids(

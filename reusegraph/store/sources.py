@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Row
 
 from reusegraph.store.engine import Reader
-from reusegraph.store.enums import SourceKind
+from reusegraph.store.enums import RunOutcome, SourceKind
 from reusegraph.store.models import Source, source_owner
 from reusegraph.store.sync_state import is_running
 from reusegraph.store.viewer_mac import is_system, viewer_setting
@@ -43,7 +43,7 @@ def is_stale(row: Row[Any], now: datetime | None = None) -> bool:
     failed or it has not caught up with its remote within ``stale_after_seconds``."""
     if row.kind == SourceKind.HOSTED:
         return False
-    if row.last_success_at is None or row.last_outcome == "failed":
+    if row.last_success_at is None or row.last_outcome == RunOutcome.FAILED:
         return True
     lag = lag_seconds(row, now)
     return lag is not None and lag > int(row.stale_after_seconds)
@@ -68,7 +68,7 @@ def is_stale_sql() -> ColumnElement[bool]:
     """``is_stale`` in SQL, rule for rule."""
     return case(
         (S.c.kind == SourceKind.HOSTED.value, false()),
-        (or_(S.c.last_success_at.is_(None), S.c.last_outcome == "failed"), true()),
+        (or_(S.c.last_success_at.is_(None), S.c.last_outcome == RunOutcome.FAILED), true()),
         else_=func.coalesce(lag_seconds_sql() > S.c.stale_after_seconds, false()),
     )
 

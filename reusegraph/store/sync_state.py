@@ -30,7 +30,7 @@ from reusegraph.auth.principal import Principal
 from reusegraph.store import audit
 from reusegraph.store.audit import Call
 from reusegraph.store.engine import Database
-from reusegraph.store.enums import SourceKind
+from reusegraph.store.enums import RunOutcome, SourceKind
 from reusegraph.store.models import Source, source_owner
 from reusegraph.store.sync_writes import PageOutcome
 
@@ -171,7 +171,7 @@ async def mark_succeeded(db: Database, code: str, *, problems: str | None) -> No
             .values(
                 last_sync_finished_at=func.now(),
                 last_success_at=func.now(),
-                last_outcome="partial" if problems else "ok",
+                last_outcome=RunOutcome.PARTIAL if problems else RunOutcome.OK,
                 last_error=problems,
                 consecutive_failures=0,
                 circuit_open_until=None,
@@ -186,7 +186,7 @@ async def mark_failed(db: Database, code: str, message: str, open_until: datetim
             .where(S.c.code == code)
             .values(
                 last_sync_finished_at=func.now(),
-                last_outcome="failed",
+                last_outcome=RunOutcome.FAILED,
                 last_error=message[:4000],
                 consecutive_failures=S.c.consecutive_failures + 1,
                 circuit_open_until=open_until,

@@ -9,9 +9,9 @@ because the caller it runs for may be anonymous.
 """
 
 import hashlib
-from typing import Any, cast
+from typing import Any, Unpack, cast
 
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,13 +19,14 @@ from reusegraph.store import audit
 from reusegraph.store.audit import Call
 from reusegraph.store.engine import Database, Reader
 from reusegraph.store.models import TrustedDocument
-from reusegraph.store.pagination import Page, fetch_page
+from reusegraph.store.pagination import Keyset, Page, PageArguments, count_rows
 from reusegraph.store.snapshots import snapshot
 from reusegraph.store.write_errors import rejected
 from reusegraph.store.write_rules import require_admin
 
 T = cast(Table, TrustedDocument.__table__)
 ORDER = "TRUSTED_DOCUMENT_CREATED_AT"
+KEYSET = Keyset(ORDER, T.c.created_at, T.c.sha256_hash, descending=True)
 ENTITY = "TrustedDocument"
 
 
@@ -91,28 +92,10 @@ async def registered(reader: Reader, sha256_hash: str) -> Row[Any] | None:
     return (await reader.execute(select(T).where(T.c.sha256_hash == sha256_hash))).first()
 
 
-async def list_documents(
-    reader: Reader,
-    *,
-    first: int | None,
-    after: str | None,
-    last: int | None = None,
-    before: str | None = None,
-) -> Page[Row[Any]]:
+async def list_documents(reader: Reader, **arguments: Unpack[PageArguments]) -> Page[Row[Any]]:
     """Newest first."""
-    return await fetch_page(
-        reader,
-        select(T),
-        order=ORDER,
-        sort=T.c.created_at,
-        key=T.c.sha256_hash,
-        descending=True,
-        first=first,
-        after=after,
-        last=last,
-        before=before,
-    )
+    return await KEYSET.page(reader, select(T), **arguments)
 
 
 async def count_documents(reader: Reader) -> int:
-    return int((await reader.execute(select(func.count()).select_from(T))).scalar_one())
+    return await count_rows(reader, T, [])

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import (
     BindParameter,
@@ -42,7 +42,7 @@ from reusegraph.store.models import (
     agreement_party,
     agreement_vendor,
 )
-from reusegraph.store.pagination import Page, fetch_page
+from reusegraph.store.pagination import Keyset, Page, PageArguments, count_rows
 from reusegraph.store.processes import ProcessQuery
 from reusegraph.store.processes import _conditions as process_conditions
 from reusegraph.store.visibility import readable_processes
@@ -54,6 +54,7 @@ B = BenefitRecord.__table__
 AV = agreement_vendor
 AP = agreement_party
 ORDER = "NAME"
+KEYSET = Keyset(ORDER, V.c.name, V.c.id, parse_key=uuid.UUID)
 
 
 @dataclass(frozen=True)
@@ -140,30 +141,13 @@ async def list_vendors(
     reader: Reader,
     viewer: Principal,
     query: VendorQuery,
-    *,
-    first: int | None,
-    after: str | None,
-    last: int | None = None,
-    before: str | None = None,
+    **arguments: Unpack[PageArguments],
 ) -> Page[Row[Any]]:
-    return await fetch_page(
-        reader,
-        select(V).where(*_conditions(viewer, query)),
-        order=ORDER,
-        sort=V.c.name,
-        key=V.c.id,
-        descending=False,
-        first=first,
-        after=after,
-        last=last,
-        before=before,
-        parse_key=uuid.UUID,
-    )
+    return await KEYSET.page(reader, select(V).where(*_conditions(viewer, query)), **arguments)
 
 
 async def count_vendors(reader: Reader, viewer: Principal, query: VendorQuery) -> int:
-    statement = select(func.count()).select_from(V).where(*_conditions(viewer, query))
-    return int((await reader.execute(statement)).scalar_one())
+    return await count_rows(reader, V, _conditions(viewer, query))
 
 
 async def vendors_by_id(reader: Reader, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Row[Any]]:

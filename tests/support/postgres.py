@@ -44,3 +44,8 @@ async def cloned_database(server: URL, template: str) -> AsyncIterator[Database]
     finally:
         await db.dispose()
         await drop_database(str(server), name)
+
+
+def url_of(db: Database) -> str:
+    """The URL with its password, for a child app or process that logs in as the owner."""
+    return db.url.render_as_string(hide_password=False)

@@ -20,16 +20,17 @@ from sqlalchemy.engine import URL
 from reusegraph.api.app import create_app
 from reusegraph.api.settings import Settings
 from reusegraph.auth.principal import Principal, Role
+from reusegraph.federation.backoff import Backoff
+from reusegraph.federation.sync import RunResult, SyncEngine, SyncOptions
 from reusegraph.store.audit import Call
 from reusegraph.store.engine import Database
 from reusegraph.store.mirror_records import WRITABLE
 from reusegraph.store.source_writes import SourceSpec, register_source
-from tests.conftest import url_of
 from tests.support import builders as b
 from tests.support.faulty_remote import FaultyRemote
 from tests.support.http import serving
 from tests.support.issuer import LocalIssuer
-from tests.support.postgres import cloned_database
+from tests.support.postgres import cloned_database, url_of
 from tests.support.tenants import A, B, issuer_entry
 
 ADMIN = Call(Principal(issuer="tests", subject="admin", roles=frozenset({Role.ADMIN})))
@@ -38,6 +39,8 @@ CATALOG = {
     "technology": [{"code": "rpa", "name": "RPA"}],
 }
 # Compared as they are; created/updated times too: a mirror keeps the source's.
+FAST_SYNC = SyncOptions(backoff=Backoff(attempts=2, base=0.01, cap=0.05))
+"""Retries after milliseconds, so a failing remote fails a test at once."""
 COMPARED = tuple(n for n in WRITABLE if n not in ("vendor_id", "agreement_id"))
 
 
@@ -96,18 +99,42 @@ async def proxied_remote(
     async with remote_registry(server, template, issuer) as remote:
         proxy = FaultyRemote(remote.endpoint)
         async with serving(proxy) as base:  # type: ignore[arg-type]
-            await prepare_gateway(gateway)
-            monkeypatch.setenv("REMOTE_A_TOKEN", remote.token())
             endpoint = f"{base}/graphql"
-            await register(
-                gateway,
-                "remote-a",
-                endpoint,
-                auth="bearer",
-                secret_ref="env:REMOTE_A_TOKEN",
-                **options,
-            )
+            await mirror_remote(gateway, remote, monkeypatch, endpoint=endpoint, **options)
             yield ProxiedRemote(remote, proxy, endpoint)
+
+
+async def mirror_remote(
+    gateway: Database,
+    remote: RemoteRegistry,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    endpoint: str | None = None,
+    **options: Any,
+) -> None:
+    """Make ``gateway`` mirror A from ``remote`` (or from ``endpoint`` in front of it) as
+    ``remote-a``, with a bearer token read from ``REMOTE_A_TOKEN``."""
+    await prepare_gateway(gateway)
+    monkeypatch.setenv("REMOTE_A_TOKEN", remote.token())
+    await register(
+        gateway,
+        "remote-a",
+        endpoint or remote.endpoint,
+        auth="bearer",
+        secret_ref="env:REMOTE_A_TOKEN",
+        **options,
+    )
+
+
+async def sync_once(
+    db: Database, code: str = "remote-a", options: SyncOptions = FAST_SYNC
+) -> RunResult:
+    """One run of a source by an engine of its own, closed after."""
+    engine = SyncEngine(db, options=options)
+    try:
+        return await engine.sync(code)
+    finally:
+        await engine.aclose()
 
 
 async def prepare_gateway(db: Database) -> None:

@@ -18,10 +18,10 @@ from reusegraph.api.app import create_app
 from reusegraph.api.settings import Settings
 from reusegraph.store.engine import Database
 from reusegraph.store.models import AuditEntry
-from tests.conftest import url_of
 from tests.support import builders as b
 from tests.support.http import serving
 from tests.support.issuer import LocalIssuer
+from tests.support.postgres import url_of
 
 A, B = "NO-5001", "NO-0301"
 

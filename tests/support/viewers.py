@@ -49,3 +49,10 @@ async def run_as(
         result = await SCHEMA.execute(query, variable_values=variables, context_value=context)
     errors = [format_error(e, SCHEMA._schema, "test") for e in result.errors or []]
     return Result(result.data, errors)
+
+
+async def data_as(
+    db: Database, viewer: Principal, query: str, variables: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The data of a query that must succeed for ``viewer``."""
+    return (await run_as(db, query, variables, viewer)).ok()
