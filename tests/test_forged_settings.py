@@ -22,7 +22,7 @@ from reusegraph.compiler.runner import CompiledReads
 from reusegraph.store.engine import Database
 from reusegraph.store.rls import session_settings
 from reusegraph.store.urls import asyncpg_dsn
-from tests.conftest import url_of
+from tests.support.postgres import url_of
 from tests.support.viewers import member
 
 PUBLIC = "SELECT count(*) FROM process WHERE visibility = 'PUBLIC' OR type = 'GLOBAL_PARENT'"
