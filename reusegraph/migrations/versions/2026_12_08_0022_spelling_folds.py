@@ -8,9 +8,9 @@ Create Date: 2026-12-08 02:00:00
 spelling (``store/search_normaliser.py`` calls them for search); ``fold_title`` folds both
 ways, so "Registrering av sykefravær" and "Registrering af sygefravær" get one spelling.
 ``process.title_trigrams`` is recomputed from the folded title, so ``similarProcesses``
-compares titles across the language border ("Sykefravær"/"Sygefravær": 0.57 -> 1.0). PostgreSQL before
-17 cannot change a generated column's expression, so the column and its GIN index are
-made again (one table rewrite).
+compares titles across the language border ("Sykefravær"/"Sygefravær": 0.57 -> 1.0).
+PostgreSQL before 17 cannot change a generated column's expression, so the column and its
+GIN index are made again (one table rewrite).
 
 The rules are frozen here as they were at this revision; ``tests/test_search_folds.py``
 checks that the database's functions are the code's rules.
