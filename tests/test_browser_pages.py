@@ -18,7 +18,7 @@ from playwright.async_api import Page, expect
 from reusegraph.api.analytics import analytics_queries
 from reusegraph.api.app import create_app
 from reusegraph.store.engine import Database
-from tests.support.browser import browser_context, needs_chromium, screenshot_path
+from tests.support.browser import browser_context, needs_chromium, origin, screenshot_path
 from tests.support.http import free_port, serving
 from tests.support.oidc import OpenIDProvider
 from tests.support.postgres import url_of
@@ -29,6 +29,10 @@ pytestmark = needs_chromium
 APP_PORT = free_port()
 MEMBER = "alice"
 TRONDHEIM = "NO-5001"
+# A demo municipality whose generated processes include MUNICIPALITY-visibility ones with
+# measured benefits (the Trondheim facts are all public).
+INSIDER = "bo"
+INSIDER_MUNICIPALITY = "NO-9900"
 TIMEOUT_MS = 60_000
 
 
@@ -41,7 +45,10 @@ class Site:
 @pytest.fixture(scope="module")
 def provider() -> Iterator[OpenIDProvider]:
     with OpenIDProvider(
-        users={MEMBER: {"municipality": TRONDHEIM, "roles": ["member"]}},
+        users={
+            MEMBER: {"municipality": TRONDHEIM, "roles": ["member"]},
+            INSIDER: {"municipality": INSIDER_MUNICIPALITY, "roles": ["member"]},
+        },
         redirect_uris=[f"http://127.0.0.1:{APP_PORT}/auth/callback/op"],
     ) as op:
         yield op
@@ -49,7 +56,10 @@ def provider() -> Iterator[OpenIDProvider]:
 
 @pytest.fixture(scope="module")
 async def site(demo_db: Database, provider: OpenIDProvider) -> AsyncIterator[Site]:
-    async with serving(create_app(settings_for(provider), url_of(demo_db)), APP_PORT) as base:
+    async with serving(
+        create_app(settings_for(provider, [TRONDHEIM, INSIDER_MUNICIPALITY]), url_of(demo_db)),
+        APP_PORT,
+    ) as base:
         yield Site(base, provider)
 
 
@@ -80,6 +90,14 @@ async def open_analytics(page: Page, base: str) -> None:
     await expect(page.locator("body[data-ready=true]")).to_have_count(1, timeout=TIMEOUT_MS)
 
 
+def shown_hours(hours: float) -> str:
+    return f"{hours:,.1f}".rstrip("0").rstrip(".")
+
+
+def origins(urls: list[str]) -> set[str]:
+    return {origin(url) for url in urls}
+
+
 def realised_cell(page: Page, group: str) -> Any:
     return page.locator("#benefits .table tr", has_text=group).locator("td").nth(1)
 
@@ -105,6 +123,7 @@ async def test_graphiql_renders_the_examples_and_runs_the_first_offline(site: Si
         assert "Randers Kommune" in text
         await page.screenshot(path=screenshot_path("graphiql"))
     assert seen.refused == []
+    assert origins(seen.requests) == {site.base}
     assert seen.console_errors == []
 
 
@@ -148,7 +167,68 @@ async def test_the_analyst_page_draws_every_plot_from_the_api_offline(site: Site
         }
         expected = (await api_data(site, "benefits", variables, None))["benefitSummary"][0]
         assert expected["realised"]["hoursSaved"] >= 10_000  # Trondheim 2022: 10 000 hours
-        shown = f"{expected['realised']['hoursSaved']:,.1f}".rstrip("0").rstrip(".")
+        shown = shown_hours(expected["realised"]["hoursSaved"])
         await expect(realised_cell(page, "Trondheim")).to_have_text(shown)
     assert seen.refused == []
+    assert origins(seen.requests) == {site.base}
     assert seen.console_errors == []
+
+
+async def sign_in_at_the_provider(page: Page, site: Site, login: str) -> None:
+    """Click the page's login link and play the user at the provider's login and consent."""
+    await page.locator("#login a", has_text="Log in (op)").click()
+    for _ in range(5):
+        await page.wait_for_load_state()
+        if not page.url.startswith(site.provider.issuer):
+            break
+        if await page.locator("input[name=login]").count():
+            await page.fill("input[name=login]", login)
+            await page.fill("input[name=password]", "any")
+        await page.locator("button[type=submit]").first.click()
+    await expect(page.locator("#login .logged-in")).to_be_visible(timeout=TIMEOUT_MS)
+
+
+async def test_a_member_sees_their_municipalitys_internal_data_in_a_plot_and_a_visitor_not(
+    site: Site,
+) -> None:
+    start, end = "2024-11", "2026-10"
+    variables = {
+        "groupBy": ["MUNICIPALITY"],
+        "from": start,
+        "to": end,
+        "municipalities": [INSIDER_MUNICIPALITY],
+        "currency": "EUR",
+    }
+    token = site.provider.browser_token(INSIDER)
+    visitor = (await api_data(site, "benefits", variables, None))["benefitSummary"][0]
+    member = (await api_data(site, "benefits", variables, token))["benefitSummary"][0]
+    name = member["key"]["municipality"]["name"]
+    hidden, seen_by_member = visitor["realised"]["hoursSaved"], member["realised"]["hoursSaved"]
+    assert seen_by_member > hidden, "the demo's MUNICIPALITY processes count for members"
+
+    async with browser_context([site.base, site.provider.issuer]) as (context, seen):
+        page = await context.new_page()
+        await open_analytics(page, site.base)
+        await pick(
+            page, group_by="MUNICIPALITY", start=start, end=end, codes=[INSIDER_MUNICIPALITY]
+        )
+        await expect(realised_cell(page, name)).to_have_text(shown_hours(hidden))
+        before_login, errors_before = list(seen.requests), len(seen.console_errors)
+
+        await sign_in_at_the_provider(page, site, INSIDER)
+        login_ends, errors_at_login_end = len(seen.requests), len(seen.console_errors)
+        await open_analytics(page, site.base)
+        await expect(page.locator("#login .logged-in")).to_be_visible()
+        await pick(
+            page, group_by="MUNICIPALITY", start=start, end=end, codes=[INSIDER_MUNICIPALITY]
+        )
+        await expect(realised_cell(page, name)).to_have_text(shown_hours(seen_by_member))
+    # Only the login goes to the provider; its own test login page asks for a web font
+    # (refused, and not a page of this server).
+    assert origins(before_login) == {site.base}
+    assert origins(seen.requests[login_ends:]) == {site.base}
+    answered = [url for url in seen.requests if url not in seen.refused]
+    assert origins(answered) == {site.base, site.provider.issuer}
+    assert set(seen.refused) <= set(seen.requests[len(before_login) : login_ends])
+    assert seen.console_errors[:errors_before] == []
+    assert seen.console_errors[errors_at_login_end:] == []

@@ -7,7 +7,7 @@ authorization code + PKCE against it.
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 
 import httpx
 import pytest
@@ -26,12 +26,14 @@ VIEWER = "{ viewer { authenticated subject municipality roles } }"
 APP_PORT = free_port()
 
 
-def settings_for(provider: OpenIDProvider) -> Settings:
+def settings_for(
+    provider: OpenIDProvider, municipalities: Sequence[str] = ("NO-5001",)
+) -> Settings:
     entry = {
         "name": "op",
         "issuer": provider.issuer,
         "audience": provider.audience,
-        "municipalities": ["NO-5001"],
+        "municipalities": list(municipalities),
         "clients": {"partner-portal": ["reader"]},
         "login_client_id": "graphiql",
         "login_scope": "openid profile graphql:read",

@@ -11,6 +11,7 @@ from reusegraph.store.demo.facts import (
 )
 from reusegraph.store.demo.facts_trondheim import pid as trondheim_id
 from reusegraph.store.engine import Database
+from reusegraph.store.similarity import TITLE_ROUTE
 from tests.support import builders as b
 from tests.support.http import GraphQLClient
 from tests.support.viewers import READER, member, run_as
@@ -189,3 +190,21 @@ async def test_statements_do_not_grow_with_the_number_of_results(empty_db: Datab
         sizes.append(len(statements))
     assert sizes[0] == sizes[1], sizes
     assert sizes[1] <= 6, statements
+
+
+async def test_a_danish_title_finds_its_norwegian_spelling_above_the_title_route(
+    empty_db: Database,
+) -> None:
+    danish = b.process("DK-0101", title="Sygefravær")
+    norwegian = b.process("NO-0301", title="Sykefravær")
+    await b.insert_rows(
+        empty_db,
+        municipality=[b.municipality(c) for c in ("DK-0101", "NO-0301")],
+        process=[danish, norwegian],
+    )
+    for probe, other in ((danish, norwegian), (norwegian, danish)):
+        result = await run_as(empty_db, SIMILAR, {"id": gid(probe["id"])})
+        found = result.ok()["similarProcesses"]
+        assert [item["process"]["id"] for item in found] == [gid(other["id"])]
+        assert found[0]["matchedTerms"] == []  # the stems differ: the folded title finds it
+        assert found[0]["titleSimilarity"] >= TITLE_ROUTE

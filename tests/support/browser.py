@@ -33,8 +33,10 @@ def origin(url: str) -> str:
 
 @dataclass
 class Browsing:
-    """What a test's pages did: requests refused, and console errors (CSP reports among them)."""
+    """What a test's pages did: every request, those refused, and console errors (CSP reports
+    among them)."""
 
+    requests: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
 
@@ -47,6 +49,7 @@ async def browser_context(allowed: Iterable[str]) -> AsyncIterator[tuple[Browser
 
     async def guard(route: Route) -> None:
         url = route.request.url
+        seen.requests.append(url)
         if url.startswith(("data:", "blob:")) or origin(url) in allowed_origins:
             await route.continue_()
         else:

@@ -213,9 +213,10 @@ class Process(Base):
     version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
 
     search: Mapped[str] = mapped_column(TSVECTOR, Computed(SEARCH_VECTOR_SQL, persisted=True))
-    # trigram_set() is defined by migration 0002: pg_trgm-style trigrams, without pg_trgm.
+    # trigram_set() (migration 0002): pg_trgm-style trigrams, without pg_trgm; fold_title()
+    # (migration 0022, store/search_normaliser.py): Danish and Norwegian in one spelling.
     title_trigrams: Mapped[list[str]] = mapped_column(
-        ARRAY(Text), Computed("trigram_set(title)", persisted=True)
+        ARRAY(Text), Computed("trigram_set(fold_title(title))", persisted=True)
     )
 
 
