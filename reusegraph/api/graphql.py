@@ -9,6 +9,7 @@ import logging
 import re
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -24,7 +25,7 @@ from strawberry.types.graphql import OperationType
 
 from reusegraph.api.compiled import CompiledPath
 from reusegraph.api.graphiql import Page, render_graphiql
-from reusegraph.api.operations import Operations, Refused, request_error
+from reusegraph.api.operations import Operations, Prepared, Refused, request_error
 from reusegraph.api.trusted import NOT_FOUND as PERSISTED_QUERY_NOT_FOUND
 from reusegraph.api.trusted import NotTrusted, TrustedDocuments
 from reusegraph.auth.authenticator import Authenticator, challenge
@@ -47,6 +48,12 @@ PATH_HEADER = "X-Reusegraph-Path"
 """Which path answered: ``compiled``, or ``executor`` with the compiler's reason."""
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 QUERIES_ONLY = frozenset({DocumentOperation.QUERY})
+_GET_RUNS = frozenset({DocumentOperation.QUERY, DocumentOperation.SUBSCRIPTION})
+"""A GET subscription is let through to be told where subscriptions run."""
+SUBSCRIPTIONS_ELSEWHERE = (
+    "Subscriptions run over a WebSocket at /graphql (graphql-transport-ws) or as"
+    " Server-Sent Events (send the request with Accept: text/event-stream)."
+)
 _STRAWBERRY_REFUSALS = (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError)
 
 
@@ -64,6 +71,15 @@ class RequestError(Exception):
         self.status = status
         self.headers = headers or {}
         self.code = code
+
+
+@dataclass(frozen=True)
+class Admitted:
+    prepared: Prepared
+    viewer: Principal
+    query: str
+    variables: dict[str, Any] | None
+    operation_name: str | None
 
 
 class GraphQLEndpoint:
@@ -109,30 +125,13 @@ class GraphQLEndpoint:
                 if not self.graphiql:
                     raise RequestError(404, "GraphiQL is switched off on this server.")
                 return self._graphiql_page()
-            params = await self._parse(request)
-            viewer = await self._authenticate(request)
-            query = await self._document(params, viewer)
-            variables = params.get("variables")
-            operation_name = params.get("operationName")
-            prepared = self.operations.prepare(query, operation_name, QUERIES_ONLY if get else None)
-            note_operation(prepared.name, prepared.type.value, viewer, variables)
-            errors = prepared.variable_errors(
-                self.schema._schema, variables, production=self.production
-            )
-            if errors:
-                raise Refused(errors)
-        except RequestError as error:
-            extensions = {"requestId": request_id}
-            if error.code:
-                extensions["code"] = error.code
-            refusal: dict[str, Any] = {
-                "errors": [{"message": str(error), "extensions": extensions}]
-            }
-            return _response(refusal, error.status, media_type, request_id, error.headers)
-        except Refused as refused:
-            return self._refusal(
-                refused.errors, refused.status, media_type, request_id, refused.headers
-            )
+            admitted = await self.admit(request, _GET_RUNS if get else None)
+            if admitted.prepared.type is DocumentOperation.SUBSCRIPTION:
+                raise Refused([request_error(SUBSCRIPTIONS_ELSEWHERE, "BAD_REQUEST")])
+        except (RequestError, Refused) as error:
+            return self.refused(error, media_type, request_id)
+        prepared, viewer, query = admitted.prepared, admitted.viewer, admitted.query
+        variables, operation_name = admitted.variables, admitted.operation_name
 
         path = "executor"
         if self.compiled is not None:
@@ -196,6 +195,34 @@ class GraphQLEndpoint:
         if reported:
             body["extensions"] = reported
         return _response(body, 200, media_type, request_id, {PATH_HEADER: path})
+
+    async def admit(
+        self, request: Request, allowed: frozenset[DocumentOperation] | None
+    ) -> "Admitted":
+        """The request's operation, prepared and checked, and its caller; or a refusal
+        (``RequestError``, ``Refused``) answered without ``data``."""
+        params = await self._parse(request)
+        viewer = await self._authenticate(request)
+        query = await self._document(params, viewer)
+        variables = params.get("variables")
+        operation_name = params.get("operationName")
+        prepared = self.operations.prepare(query, operation_name, allowed)
+        note_operation(prepared.name, prepared.type.value, viewer, variables)
+        errors = prepared.variable_errors(
+            self.schema._schema, variables, production=self.production
+        )
+        if errors:
+            raise Refused(errors)
+        return Admitted(prepared, viewer, query, variables, operation_name)
+
+    def refused(self, error: RequestError | Refused, media_type: str, request_id: str) -> Response:
+        if isinstance(error, Refused):
+            return self._refusal(error.errors, error.status, media_type, request_id, error.headers)
+        extensions = {"requestId": request_id}
+        if error.code:
+            extensions["code"] = error.code
+        refusal: dict[str, Any] = {"errors": [{"message": str(error), "extensions": extensions}]}
+        return _response(refusal, error.status, media_type, request_id, error.headers)
 
     def _refusal(
         self,
