@@ -59,9 +59,9 @@ class _SubscriptionsOnly:
 
 
 class _Handler(BaseGraphQLTransportWSHandler[Context, None]):
-    def __init__(self, view: Any, websocket: Any, context: Any, root: Any, schema: Any, *rest: Any):
-        only = cast(BaseSchema, _SubscriptionsOnly(schema))
-        super().__init__(view, websocket, context, root, only, *rest)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.schema = cast(BaseSchema, _SubscriptionsOnly(self.schema))
 
 
 class SubscriptionSocket(GraphQL[Context, None]):
