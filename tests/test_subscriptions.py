@@ -58,6 +58,10 @@ class Replicas:
     other: httpx.AsyncClient
     """The second replica, where the changes are made."""
 
+    async def listening(self, count: int = 1) -> None:
+        async with asyncio.timeout(20):
+            await self.tenants.app.state.hub.until_subscribed(count)
+
     @property
     def ws_url(self) -> str:
         return str(self.tenants.http.base_url).replace("http://", "ws://") + "/graphql"
@@ -101,11 +105,13 @@ async def message(ws: ClientConnection) -> dict[str, Any]:
         return got
 
 
-async def subscribed(ws: ClientConnection, query: str, variables: Any = None) -> None:
+async def subscribed(
+    replicas: Replicas, ws: ClientConnection, query: str, variables: Any = None
+) -> None:
     assert (await message(ws))["type"] == "connection_ack"
     payload = {"query": query, "variables": variables or {}}
     await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
-    await asyncio.sleep(0.3)  # the subscription has registered with the listener
+    await replicas.listening()
 
 
 async def test_a_websocket_subscriber_hears_of_a_change_made_on_another_replica(
@@ -113,7 +119,7 @@ async def test_a_websocket_subscriber_hears_of_a_change_made_on_another_replica(
 ) -> None:
     token = replicas.tenants.token(B, "reader")
     async with socket(replicas.ws_url, {"Authorization": f"Bearer {token}"}) as ws:
-        await subscribed(ws, CHANGED)
+        await subscribed(replicas, ws, CHANGED)
         await replicas.change(A, "PERSONAL", title="Kept to Trondheim")
         await replicas.change(A, "PUBLIC", title="Invoice robot, second edition")
 
@@ -134,7 +140,7 @@ async def test_the_owner_hears_of_its_personal_process_and_filters_narrow_by_pha
     into = {"filter": {"municipality": A, "phaseInto": "OPERATION"}}
     async with socket(replicas.ws_url, {"Authorization": f"Bearer {token}"}) as ws:
         await replicas.change(A, "PERSONAL", phase="DEVELOPMENT")
-        await subscribed(ws, CHANGED, into)
+        await subscribed(replicas, ws, CHANGED, into)
         await replicas.change(A, "PUBLIC", title="Only a new title")
         await replicas.change(A, "PERSONAL", phase="OPERATION")
         await replicas.change(A, "PERSONAL", title="Still in operation")
@@ -157,7 +163,9 @@ async def test_a_bad_token_closes_the_socket_with_4403(replicas: Replicas) -> No
 
 async def test_a_bad_filter_is_an_error_of_the_subscription(replicas: Replicas) -> None:
     async with socket(replicas.ws_url, {}) as ws:
-        await subscribed(ws, CHANGED, {"filter": {"municipality": "Trondheim"}})
+        assert (await message(ws))["type"] == "connection_ack"
+        payload = {"query": CHANGED, "variables": {"filter": {"municipality": "Trondheim"}}}
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
         answer = await message(ws)
     assert answer["type"] in {"error", "next"}
     errors = answer["payload"] if answer["type"] == "error" else answer["payload"]["errors"]
@@ -194,7 +202,7 @@ async def test_an_event_stream_subscriber_hears_benefits_recorded_on_another_rep
     async with t.http.stream("POST", "/graphql", json=body, headers=headers) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
-        await asyncio.sleep(0.3)
+        await replicas.listening()
         editor = {"Authorization": f"Bearer {t.token(A, 'editor')}"}
         for visibility in ("PERSONAL", "PUBLIC"):
             key = global_id("Process", t.processes[(A, visibility)])

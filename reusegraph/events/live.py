@@ -56,6 +56,7 @@ class ChangeHub:
         self._subscribers: set[Subscriber] = set()
         self._task: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()
+        self._joined = asyncio.Event()
         self.notifications = 0
         """Counted for tests and the bench."""
 
@@ -67,10 +68,17 @@ class ChangeHub:
     def subscribe(self) -> Iterator[Subscriber]:
         subscriber = Subscriber()
         self._subscribers.add(subscriber)
+        self._joined.set()
+        self._joined = asyncio.Event()
         try:
             yield subscriber
         finally:
             self._subscribers.discard(subscriber)
+
+    async def until_subscribed(self, count: int) -> None:
+        """Returns once ``count`` subscriptions listen (tests, the bench)."""
+        while len(self._subscribers) < count:
+            await self._joined.wait()
 
     async def start(self) -> None:
         """Returns once listening (or after a first failed try: it keeps trying)."""
