@@ -32,7 +32,7 @@ PROTOCOL = "graphql-transport-ws"
 CHANGED = """
 subscription ($filter: ChangeFilterInput) {
   processChanged(filter: $filter) {
-    kind processId municipality phase previousPhase cursor process { title }
+    kind processId municipality phase previousPhase process { title }
   }
 }
 """
@@ -235,3 +235,17 @@ async def test_an_event_stream_with_a_bad_token_is_refused_before_it_starts(
 async def test_a_subscription_sent_as_plain_json_is_told_where_to_go(replicas: Replicas) -> None:
     body = await replicas.tenants.call(None, CHANGED)
     assert "text/event-stream" in body["errors"][0]["message"]
+
+
+async def test_an_event_stream_by_get_runs_subscriptions_and_refuses_queries(
+    replicas: Replicas,
+) -> None:
+    http = replicas.tenants.http
+    accept = {"Accept": "text/event-stream"}
+    query = await http.get("/graphql", params={"query": "{ __typename }"}, headers=accept)
+    assert query.status_code == 400
+    assert "runs subscriptions" in query.json()["errors"][0]["message"]
+    params = {"query": "subscription { processChanged { kind } }"}
+    async with http.stream("GET", "/graphql", params=params, headers=accept) as response:
+        assert response.status_code == 200
+        await replicas.listening()

@@ -48,8 +48,6 @@ PATH_HEADER = "X-Reusegraph-Path"
 """Which path answered: ``compiled``, or ``executor`` with the compiler's reason."""
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 QUERIES_ONLY = frozenset({DocumentOperation.QUERY})
-_GET_RUNS = frozenset({DocumentOperation.QUERY, DocumentOperation.SUBSCRIPTION})
-"""A GET subscription is let through to be told where subscriptions run."""
 SUBSCRIPTIONS_ELSEWHERE = (
     "Subscriptions run over a WebSocket at /graphql (graphql-transport-ws) or as"
     " Server-Sent Events (send the request with Accept: text/event-stream)."
@@ -125,7 +123,7 @@ class GraphQLEndpoint:
                 if not self.graphiql:
                     raise RequestError(404, "GraphiQL is switched off on this server.")
                 return self._graphiql_page()
-            admitted = await self.admit(request, _GET_RUNS if get else None)
+            admitted = await self.admit(request, QUERIES_ONLY if get else None)
             if admitted.prepared.type is DocumentOperation.SUBSCRIPTION:
                 raise Refused([request_error(SUBSCRIPTIONS_ELSEWHERE, "BAD_REQUEST")])
         except (RequestError, Refused) as error:

@@ -5,6 +5,10 @@ positions a statement wrote; the subscription reads them in a fresh read transac
 its own viewer (``store/change_events.py``), so what it is told is what that viewer's
 queries would read, redaction included. Each event's selection runs inside that
 transaction. The filter's parts are those of webhooks.
+
+A live event carries no feed cursor: it is told at commit, while an older transaction may
+still commit below its position, so resuming the ``changes`` feed from it could skip
+that one. After a gap, read the feed from your own last feed cursor.
 """
 
 import enum
@@ -18,13 +22,11 @@ from sqlalchemy.engine import Row
 
 from reusegraph.events.live import ChangeHub
 from reusegraph.schema.benefits import BenefitRecord
-from reusegraph.schema.changes import encode_cursor
 from reusegraph.schema.context import Context, Info
 from reusegraph.schema.core.errors import BadUserInput
 from reusegraph.schema.core.ids import global_id
 from reusegraph.schema.filters import check_municipality_code
 from reusegraph.store import change_events as store
-from reusegraph.store.changes import Position
 from reusegraph.store.enums import Domain, Phase
 
 if TYPE_CHECKING:
@@ -62,9 +64,6 @@ class ProcessChangeEvent:
         description="The phase before this change (null: unknown, new, or removed)."
     )
     changed_at: datetime
-    cursor: str = strawberry.field(
-        description="Its position in the `changes` feed: read on from here after a gap."
-    )
     key: strawberry.Private[uuid.UUID]
 
     @strawberry.field(description="The process as you read it now; null when REMOVED.")
@@ -84,7 +83,6 @@ class ProcessChangeEvent:
             phase=Phase(change.phase) if change.phase else None,
             previous_phase=Phase(change.previous_phase) if change.previous_phase else None,
             changed_at=change.changed_at,
-            cursor=encode_cursor(Position(change.xid, change.seq)),
             key=change.process_id,
         )
 
@@ -95,7 +93,6 @@ class BenefitRecordedEvent:
     municipality: str
     record: BenefitRecord
     changed_at: datetime
-    cursor: str
     key: strawberry.Private[uuid.UUID]
 
     @strawberry.field
@@ -111,7 +108,6 @@ class BenefitRecordedEvent:
             municipality=row.municipality_code,
             record=BenefitRecord.from_row(row),
             changed_at=row.changed_at,
-            cursor=encode_cursor(Position(row.xid, row.seq)),
             key=row.process_id,
         )
 
