@@ -170,6 +170,7 @@ async def test_a_bad_filter_is_an_error_of_the_subscription(replicas: Replicas) 
     assert answer["type"] in {"error", "next"}
     errors = answer["payload"] if answer["type"] == "error" else answer["payload"]["errors"]
     assert "not a municipality code" in errors[0]["message"]
+    assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
 async def test_queries_are_not_run_over_the_socket(replicas: Replicas) -> None:

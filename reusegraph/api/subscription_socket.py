@@ -11,11 +11,12 @@ server's own origin (no cross-site WebSocket hijacking), else the caller is anon
 mutations have their own request, transaction and deadline.
 """
 
-from collections.abc import Mapping
+from collections.abc import AsyncGenerator, Mapping
 from datetime import timedelta
 from typing import Any, cast
 from urllib.parse import urlsplit
 
+from graphql import GraphQLError
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -37,6 +38,7 @@ from reusegraph.events.live import ChangeHub
 from reusegraph.events.url_guard import UrlGuard
 from reusegraph.schema import Schema
 from reusegraph.schema.context import Context
+from reusegraph.schema.core.errors import format_error
 from reusegraph.store.engine import Database, Reader
 
 MAX_SUBSCRIPTIONS = 20
@@ -58,10 +60,39 @@ class _SubscriptionsOnly:
         return getattr(self._schema, name)
 
 
+class _Formatted(GraphQLError):
+    """An error as ``format_error`` writes it (codes, masking), which Strawberry sends."""
+
+    def __init__(self, error: GraphQLError, body: dict[str, Any]) -> None:
+        super().__init__(error.message, original_error=error.original_error)
+        self.body = body
+
+    @property
+    def formatted(self) -> Any:
+        return self.body
+
+
 class _Handler(BaseGraphQLTransportWSHandler[Context, None]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.graphql_schema = self.schema._schema  # type: ignore[attr-defined]
         self.schema = cast(BaseSchema, _SubscriptionsOnly(self.schema))
+
+    async def _send_result_stream(self, operation: Any, result_source: Any) -> None:
+        await super()._send_result_stream(operation, self._formatted(result_source))
+
+    async def _formatted(self, results: Any) -> AsyncGenerator[Any, None]:
+        request_id = self.context.request_id
+        try:
+            async for result in results:
+                if result.errors:
+                    result.errors = [
+                        _Formatted(e, format_error(e, self.graphql_schema, request_id))
+                        for e in result.errors
+                    ]
+                yield result
+        finally:
+            await results.aclose()
 
 
 class SubscriptionSocket(GraphQL[Context, None]):
