@@ -66,9 +66,10 @@ class Replicas:
     def ws_url(self) -> str:
         return str(self.tenants.http.base_url).replace("http://", "ws://") + "/graphql"
 
-    async def change(self, municipality: str, visibility: str, **patch: Any) -> None:
-        """An editor of ``municipality`` changes one of its processes, on the other replica."""
-        key = global_id("Process", self.tenants.processes[(municipality, visibility)])
+    async def change(self, municipality: str, which: str, **patch: Any) -> None:
+        """An editor of ``municipality`` changes its process of visibility ``which``, on the
+        other replica."""
+        key = global_id("Process", self.tenants.processes[(municipality, which)])
         headers = {"Authorization": f"Bearer {self.tenants.token(municipality, 'editor')}"}
         read = await self.other.post(
             "/graphql", json={"query": VERSION, "variables": {"id": key}}, headers=headers
@@ -250,3 +251,16 @@ async def test_an_event_stream_by_get_runs_subscriptions_and_refuses_queries(
     async with http.stream("GET", "/graphql", params=params, headers=accept) as response:
         assert response.status_code == 200
         await replicas.listening()
+
+
+async def test_a_public_process_made_personal_is_removed_from_an_outsiders_view(
+    replicas: Replicas,
+) -> None:
+    token = replicas.tenants.token(B, "reader")
+    async with socket(replicas.ws_url, {"Authorization": f"Bearer {token}"}) as ws:
+        await subscribed(replicas, ws, CHANGED)
+        await replicas.change(A, "PUBLIC", visibility="PERSONAL")
+        event = (await message(ws))["payload"]["data"]["processChanged"]
+    assert event["kind"] == "REMOVED"
+    assert event["process"] is None
+    assert event["processId"] == global_id("Process", replicas.tenants.processes[(A, "PUBLIC")])
