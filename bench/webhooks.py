@@ -157,7 +157,9 @@ class Receiver:
         """Hang up on the worker's kept-alive connections, so every handler ends."""
         for writer in list(self.connections):
             writer.close()
-        while self.connections:
+        for _ in range(200):
+            if not self.connections:
+                return
             await asyncio.sleep(0.01)
 
     def note(self, path: bytes, message: str, now: float) -> None:
