@@ -15,7 +15,9 @@ writer and receiver share this process), p50/p95/max. *Burst*: ``--burst`` updat
 as one connection commits them; deliveries per second from the first change to the last
 arrival is what the replica delivers when it has a queue. Server RSS (its process tree)
 at the start (subscriptions made, before any change), the middle (half the paced changes)
-and the end (after the burst). ``--quick``: 100 subscriptions x 1 000 changes.
+and the end (after the burst); CPU per delivery of the server and of PostgreSQL over the
+burst (the figure the machine's other tenants move least). ``--quick``: 100 subscriptions
+x 1 000 changes.
 """
 
 import argparse
@@ -28,7 +30,8 @@ from pathlib import Path
 
 import asyncpg
 
-from bench.postgres import DEFAULT_DATA_DIR, start_server
+from bench.postgres import DEFAULT_DATA_DIR, server_facts, start_server
+from bench.procstat import cpu_seconds
 from bench.servers import start_uvicorn, stop, wait_ready
 from reusegraph.auth.principal import Principal, Role
 from reusegraph.events import signing
@@ -250,6 +253,8 @@ async def run(options: argparse.Namespace, target: str, pid: int) -> None:
         if n < options.changes
     )
 
+    postmaster = (await server_facts(target)).postmaster_pid
+    cpu_before = (cpu_seconds(pid), cpu_seconds(postmaster) if postmaster else 0.0)
     burst_from = options.changes
     burst_started = time.monotonic()
     for n in range(burst_from, burst_from + options.burst):
@@ -261,6 +266,8 @@ async def run(options: argparse.Namespace, target: str, pid: int) -> None:
         default=written,
     )
     rss["end"] = rss_mb(pid)
+    server_cpu = cpu_seconds(pid) - cpu_before[0]
+    postgres_cpu = (cpu_seconds(postmaster) if postmaster else 0.0) - cpu_before[1]
     await writer.close()
     listener.close()
     await receiver.close()
@@ -278,6 +285,11 @@ async def run(options: argparse.Namespace, target: str, pid: int) -> None:
         f" {burst_got} of {options.burst * fan_out} deliveries in {last - burst_started:.1f} s"
         f" = {burst_got / max(last - burst_started, 1e-9):.0f} deliveries/s"
     )
+    if burst_got:
+        say(
+            f"burst CPU ms per delivery: server {1000 * server_cpu / burst_got:.1f},"
+            f" PostgreSQL {1000 * postgres_cpu / burst_got:.1f} (all its backends)"
+        )
     say(f"duplicates: {receiver.duplicates}")
     say("server RSS MB: " + ", ".join(f"{k} {v:.0f}" for k, v in rss.items()))
 
