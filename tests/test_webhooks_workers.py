@@ -18,6 +18,7 @@ from reusegraph.auth.principal import Principal, Role
 from reusegraph.events import signing
 from reusegraph.events.url_guard import UrlGuard
 from reusegraph.events.worker import Delivering, DeliveryWorker
+from reusegraph.store import webhook_deliveries as deliveries
 from reusegraph.store import webhooks
 from reusegraph.store.audit import Call
 from reusegraph.store.engine import Database
@@ -198,3 +199,24 @@ async def test_filters_pick_phase_changes_domains_and_what_my_municipality_reuse
         ("origin", "OPERATION", "IDEA"),
         ("origin", "OPERATION", "OPERATION"),
     ]
+
+
+async def test_claims_take_turns_while_changes_keep_coming(
+    empty_db: Database, hook: Receiver
+) -> None:
+    """A subscription just served goes to the back of the line, behind every other one
+    with work, however low its id: no subscription waits for the changes to stop."""
+    [process_id] = await seeded(empty_db, 1)
+    keys = [await subscribe(empty_db, member(B, f"portal-{n}"), hook.url) for n in range(3)]
+    await change(empty_db, process_id, title="First")
+    one = worker(empty_db, "one")
+    served = []
+    for _ in range(6):
+        async with empty_db.session(None) as session:
+            [claimed] = await deliveries.claim(session, one.name, limit=1, lease_seconds=30)
+        served.append(claimed.id)
+        async with empty_db.session(None) as session:
+            await deliveries.release(session, claimed.id, one.name, None)
+        await change(empty_db, process_id, title=f"Edition {len(served)}")  # work for all
+    assert set(served[:3]) == set(keys), "each served once before any is served again"
+    assert served[3:] == served[:3], "and again in the same turn"

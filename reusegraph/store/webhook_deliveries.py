@@ -70,7 +70,8 @@ def _lease_ends(seconds: float) -> ColumnElement[datetime]:
 async def claim(
     session: AsyncSession, worker: str, *, limit: int, lease_seconds: float
 ) -> list[Row[Any]]:
-    """Subscriptions with work and no live lease, now leased to ``worker``."""
+    """Subscriptions with work and no live lease, now leased to ``worker``: never served
+    first, then those whose lease ended longest ago."""
     has_events = exists().where(
         tuple_(E.c.xid, E.c.id) > tuple_(S.c.position_xid, S.c.position_id),
         E.c.xid < _horizon(),
@@ -121,10 +122,13 @@ async def hold(
 async def release(
     session: AsyncSession, subscription_id: uuid.UUID, worker: str, retry_at: datetime | None
 ) -> None:
+    """The lease ends now: ``lease_until`` keeps when, so claims take the subscriptions
+    served longest ago first. (Cleared, the same lowest ids were claimed every round while
+    changes kept coming and the others waited until they stopped: `bench.webhooks`.)"""
     await session.execute(
         update(S)
         .where(S.c.id == subscription_id, S.c.lease_owner == worker)
-        .values(lease_owner=None, lease_until=None, retry_at=retry_at)
+        .values(lease_owner=None, lease_until=func.now(), retry_at=retry_at)
     )
 
 
