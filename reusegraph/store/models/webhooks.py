@@ -3,8 +3,9 @@
 ``webhook_event`` is the outbox: a trigger on ``process_change`` (migration 0019) writes
 one row per change in the change's own transaction, so an event exists exactly when its
 change committed; the watches' scan (migration 0025) writes agreements expiring and
-sources gone stale, with its memory of them (notices, episodes) in the same transaction. Subscriptions keep their own position in it; a delivery is one event
-sent to one subscription, and every try of it is a ``webhook_attempt``.
+sources gone stale, with its memory of them (notices, episodes) in the same transaction.
+Subscriptions keep their own position in it; a delivery is one event sent to one
+subscription, and every try of it is a ``webhook_attempt``.
 """
 
 import uuid
