@@ -9,6 +9,7 @@ import asyncio
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -220,3 +221,25 @@ async def test_claims_take_turns_while_changes_keep_coming(
         await change(empty_db, process_id, title=f"Edition {len(served)}")  # work for all
     assert set(served[:3]) == set(keys), "each served once before any is served again"
     assert served[3:] == served[:3], "and again in the same turn"
+
+
+async def test_a_long_backlog_is_served_in_turns(empty_db: Database, hook: Receiver) -> None:
+    [process_id] = await seeded(empty_db, 1)
+    await subscribe(empty_db, member(B, "portal"), hook.url)
+    for i in range(5):
+        await change(empty_db, process_id, title=f"Edition {i}")
+    turns = DeliveryWorker(
+        empty_db,
+        UrlGuard(allow_private=True),
+        replace(QUICK, tries_per_turn=2),
+        schema=SCHEMA,
+        name="turns",
+    )
+    try:
+        delivered = []
+        for _ in range(3):
+            assert await turns.run_once() == 1
+            delivered.append(len(hook.delivered()))
+    finally:
+        await turns.stop()
+    assert delivered == [2, 4, 5], "two tries a turn, then back in line"
