@@ -16,9 +16,8 @@ import strawberry
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reusegraph.auth.principal import Role
 from reusegraph.schema.context import Info
-from reusegraph.schema.core.errors import BadUserInput, Forbidden, Unauthenticated
+from reusegraph.schema.core.errors import BadUserInput, Forbidden
 from reusegraph.schema.loaders import Loaders
 from reusegraph.schema.mutations.fingerprint import input_hash
 from reusegraph.store import receipts
@@ -68,16 +67,6 @@ Work = Callable[[AsyncSession, Call], Awaitable[str | None]]
 class _Refused(Exception):
     def __init__(self, errors: list[FieldError]) -> None:
         self.errors = errors
-
-
-def require_role(info: Info, *roles: Role) -> None:
-    viewer = info.context.viewer
-    if viewer.is_anonymous:
-        raise Unauthenticated("Writing needs a bearer token; send Authorization: Bearer <token>.")
-    if not viewer.roles & set(roles):
-        have = ", ".join(sorted(viewer.roles)) or "no role"
-        need = " or ".join(sorted(roles))
-        raise Forbidden(f"This mutation needs the {need} role; you have {have}.")
 
 
 async def apply(info: Info, name: str, client_mutation_id: str | None, work: Work) -> Outcome:
