@@ -34,7 +34,6 @@ class Scope(enum.Enum):
     OWN_SUBSCRIPTIONS = "the caller's own subscriptions (admins: any)"
 
 
-
 @dataclass(frozen=True)
 class Access:
     """``roles`` empty: any signed-in caller, with or without a role."""
