@@ -21,6 +21,7 @@ from reusegraph.store.enums import SourceKind
 from reusegraph.store.models import Municipality, Source, source_owner
 from reusegraph.store.models.sources import SourceAuth
 from reusegraph.store.write_errors import FieldError, WriteForbidden, WriteRejected, rejected
+from reusegraph.store.write_rules import require_admin
 
 S = cast(Table, Source.__table__)
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -35,6 +36,8 @@ AUTH_BY_KIND = {
     SourceKind.HOSTED: (SourceAuth.NONE,),
     SourceKind.FILE: (SourceAuth.NONE,),
 }
+
+_SOURCES = "register and remove sources"
 
 
 @dataclass(frozen=True)
@@ -123,11 +126,6 @@ def problems(spec: SourceSpec) -> list[FieldError]:
     return found
 
 
-def require_admin(call: Call) -> None:
-    if Role.ADMIN not in call.viewer.roles:
-        raise WriteForbidden("Registering and removing sources needs the admin role.")
-
-
 async def register_source(session: AsyncSession, call: Call, spec: SourceSpec) -> str:
     """Creates the source, or changes a registered one's settings.
 
@@ -136,7 +134,7 @@ async def register_source(session: AsyncSession, call: Call, spec: SourceSpec) -
     """
     own_file_source = _own_file_source(call, spec)
     if not own_file_source:
-        require_admin(call)
+        require_admin(call, _SOURCES)
     found = problems(spec)
     if found:
         raise WriteRejected(*found)
@@ -250,7 +248,7 @@ async def remove_source(session: AsyncSession, call: Call, code: str) -> None:
     an admin cannot count another municipality's private processes, but they block too.
     A mirror's copies are purged first by the system (``sync_writes.purge_mirror``).
     """
-    require_admin(call)
+    require_admin(call, _SOURCES)
     before = (
         (await session.execute(select(S).where(S.c.code == code).with_for_update()))
         .mappings()

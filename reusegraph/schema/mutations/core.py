@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import strawberry
-from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reusegraph.schema.context import Info
@@ -22,12 +21,7 @@ from reusegraph.schema.loaders import Loaders
 from reusegraph.schema.mutations.fingerprint import input_hash
 from reusegraph.store import receipts
 from reusegraph.store.audit import Call
-from reusegraph.store.write_errors import (
-    FieldError,
-    WriteForbidden,
-    WriteRejected,
-    from_integrity,
-)
+from reusegraph.store.write_errors import FieldError, WriteForbidden, WriteRejected, refusals
 
 MAX_CLIENT_MUTATION_ID = 255
 
@@ -120,18 +114,12 @@ async def _claim(
 
 async def _run(work: Work, session: AsyncSession, call: Call) -> str | None:
     try:
-        key = await work(session, call)
-        await session.flush()
+        with refusals():
+            key = await work(session, call)
+            await session.flush()
         return key
     except WriteRejected as rejected:
         raise _Refused(rejected.errors) from None
-    except (IntegrityError, DBAPIError) as error:
-        if "row-level security" in str(error.orig):
-            raise WriteForbidden("You may not write this record.") from None
-        explained = from_integrity(error)
-        if explained is None:
-            raise
-        raise _Refused(explained.errors) from None
 
 
 async def _fresh_reads(info: Info) -> None:
