@@ -365,7 +365,7 @@ async def test_a_policy_refusal_is_a_typed_refusal(t: Tenants) -> None:
     async def insert_for_a() -> None:
         async with t.db.session(editor_of_b) as session:
             with refusals():
-                await session.execute(insert(Process.__table__).values(**b.process(A)))
+                await session.execute(insert(Process).values(**b.process(A)))
 
     with pytest.raises(WriteForbidden):
         await insert_for_a()
