@@ -14,14 +14,13 @@ from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reusegraph.auth.principal import Role
 from reusegraph.store import audit
 from reusegraph.store.audit import Call
 from reusegraph.store.enums import SourceKind
 from reusegraph.store.models import Municipality, Source, source_owner
 from reusegraph.store.models.sources import SourceAuth
 from reusegraph.store.write_errors import FieldError, WriteForbidden, WriteRejected, rejected
-from reusegraph.store.write_rules import require_admin
+from reusegraph.store.write_rules import registers_own_file_source, require_admin
 
 S = cast(Table, Source.__table__)
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -132,7 +131,7 @@ async def register_source(session: AsyncSession, call: Call, spec: SourceSpec) -
     Its sync state stays, except that a new endpoint starts from the beginning: a cursor
     means something only to the remote that handed it out.
     """
-    own_file_source = _own_file_source(call, spec)
+    own_file_source = registers_own_file_source(call, spec.kind, spec.owners)
     if not own_file_source:
         require_admin(call, _SOURCES)
     found = problems(spec)
@@ -186,17 +185,6 @@ async def register_source(session: AsyncSession, call: Call, spec: SourceSpec) -
         _public(after),
     )
     return spec.code
-
-
-def _own_file_source(call: Call, spec: SourceSpec) -> bool:
-    """An editor registers the file source of their own municipality alone (an import)."""
-    viewer = call.viewer
-    return (
-        Role.EDITOR in viewer.roles
-        and spec.kind == SourceKind.FILE
-        and viewer.municipality is not None
-        and set(spec.owners) == {viewer.municipality}
-    )
 
 
 async def _refuse_others_source(session: AsyncSession, call: Call, code: str) -> None:

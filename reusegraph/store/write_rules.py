@@ -15,6 +15,7 @@ from typing import Any
 
 from reusegraph.auth.principal import Principal, Role
 from reusegraph.store.audit import Call
+from reusegraph.store.enums import SourceKind
 from reusegraph.store.write_errors import WriteForbidden, rejected
 
 WRITERS = frozenset({Role.EDITOR, Role.ADMIN})
@@ -34,6 +35,18 @@ def may_write_for(viewer: Principal, municipalities: Collection[str]) -> bool:
     if Role.ADMIN in viewer.roles:
         return True
     return Role.EDITOR in viewer.roles and viewer.municipality in municipalities
+
+
+def registers_own_file_source(call: Call, kind: str, owners: Collection[str]) -> bool:
+    """An editor registers the file source of their own municipality alone (an import);
+    any other source is an admin's (``source_writes`` then checks the source's owners)."""
+    viewer = call.viewer
+    return (
+        Role.EDITOR in viewer.roles
+        and kind == SourceKind.FILE
+        and viewer.municipality is not None
+        and set(owners) == {viewer.municipality}
+    )
 
 
 def require_admin(call: Call, what: str) -> None:
