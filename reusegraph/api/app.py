@@ -7,11 +7,12 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from reusegraph.api.analytics import page_routes
 from reusegraph.api.compiled import CompiledPath
 from reusegraph.api.deadline import RequestDeadline
+from reusegraph.api.event_stream import EventStream, EventStreamOr
 from reusegraph.api.exports import ProcessExport
 from reusegraph.api.graphql import GraphQLEndpoint
 from reusegraph.api.headers import SecurityHeaders
@@ -22,12 +23,14 @@ from reusegraph.api.login import BrowserSessions, LoginRoutes
 from reusegraph.api.security import build_authenticator, identity_client
 from reusegraph.api.settings import Settings
 from reusegraph.api.shutdown import Shutdown
+from reusegraph.api.subscription_socket import SubscriptionSocket
 from reusegraph.api.sync_webhook import SourceSyncWebhook
 from reusegraph.api.trusted import TrustedDocuments
 from reusegraph.auth.callers import parse_proxies
 from reusegraph.compiler import Compiler
 from reusegraph.compiler.freshness import Freshness
 from reusegraph.compiler.runner import CompiledReads
+from reusegraph.events.live import ChangeHub
 from reusegraph.events.url_guard import UrlGuard
 from reusegraph.events.worker import Delivering, DeliveryWorker
 from reusegraph.federation.scheduler import SyncScheduler
@@ -101,6 +104,8 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         url_guard=url_guard,
         data_version=data_version,
     )
+    hub = ChangeHub(database_url)
+    socket = SubscriptionSocket(schema, db, authenticator, hub, url_guard)
     watch_statements(db.request_engine.sync_engine, [observe_statement])
     watch_statements(db.engine.sync_engine, [observe_statement])
     trace_statements(db.request_engine.sync_engine)
@@ -125,12 +130,14 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             sweeper.start()
         if deliveries:
             deliveries.start()
+        await hub.start()
         freeze_startup_heap()
         shutdown.install()
         try:
             yield
         finally:
             shutdown.uninstall()
+            await hub.stop()
             if deliveries:
                 await deliveries.stop()
             if sweeper:
@@ -150,11 +157,15 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             *page_routes(),
             Route(
                 "/graphql",
-                RequestObserver(
-                    RequestDeadline(graphql, settings.request_timeout_ms / 1000), observed
+                EventStreamOr(
+                    EventStream(graphql, hub),
+                    RequestObserver(
+                        RequestDeadline(graphql, settings.request_timeout_ms / 1000), observed
+                    ),
                 ),
                 methods=["GET", "POST"],
             ),
+            WebSocketRoute("/graphql", socket),
             Route(
                 "/metrics",
                 MetricsEndpoint(db, pools, settings.metrics_token).scrape,
@@ -198,6 +209,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
     app.state.deliveries = deliveries
     app.state.compiled = compiled
     app.state.data_version = data_version
+    app.state.hub = hub
     app.state.schema = schema
     app.state.authenticator = authenticator
     app.state.issuers = issuers

@@ -9,6 +9,7 @@ import logging
 import re
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -25,7 +26,7 @@ from strawberry.types.graphql import OperationType
 from reusegraph.api import etag
 from reusegraph.api.compiled import CompiledPath
 from reusegraph.api.graphiql import Page, render_graphiql
-from reusegraph.api.operations import Operations, Refused, request_error
+from reusegraph.api.operations import Operations, Prepared, Refused, request_error
 from reusegraph.api.persisted import NOT_FOUND_CACHE_CONTROL as APQ_NOT_FOUND_CACHE_CONTROL
 from reusegraph.api.persisted import (
     BadPersistedQuery,
@@ -61,6 +62,10 @@ PATH_HEADER = "X-Reusegraph-Path"
 ``not-modified`` (a 304 from the ETag alone)."""
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 QUERIES_ONLY = frozenset({DocumentOperation.QUERY})
+SUBSCRIPTIONS_ELSEWHERE = (
+    "Subscriptions run over a WebSocket at /graphql (graphql-transport-ws) or as"
+    " Server-Sent Events (send the request with Accept: text/event-stream)."
+)
 _STRAWBERRY_REFUSALS = (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError)
 
 
@@ -78,6 +83,15 @@ class RequestError(Exception):
         self.status = status
         self.headers = headers or {}
         self.code = code
+
+
+@dataclass(frozen=True)
+class Admitted:
+    prepared: Prepared
+    viewer: Principal
+    query: str
+    variables: dict[str, Any] | None
+    operation_name: str | None
 
 
 class GraphQLEndpoint:
@@ -132,34 +146,15 @@ class GraphQLEndpoint:
             tag = self._entity_tag(params, media_type) if get and anonymous else None
             if tag is not None and etag.none_match(request.headers.get("if-none-match", ""), tag):
                 return etag.not_modified(tag, {"X-Request-ID": request_id, PATH_HEADER: etag.PATH})
-            viewer = await self._authenticate(request)
-            query, register = await self._document(params, viewer)
-            variables = params.get("variables")
-            operation_name = params.get("operationName")
-            prepared = self.operations.prepare(query, operation_name, QUERIES_ONLY if get else None)
-            note_operation(prepared.name, prepared.type.value, viewer, variables)
-            if register is not None:
-                await self._register(register, query)
-            errors = prepared.variable_errors(
-                self.schema._schema, variables, production=self.production
-            )
-            if errors:
-                raise Refused(errors)
+            admitted = await self.admit(request, QUERIES_ONLY if get else None, params)
+            if admitted.prepared.type is DocumentOperation.SUBSCRIPTION:
+                raise Refused([request_error(SUBSCRIPTIONS_ELSEWHERE, "BAD_REQUEST")])
         except PersistedQueryNotFound:
-            apq = {"Cache-Control": APQ_NOT_FOUND_CACHE_CONTROL}
-            return _response(not_found_body(request_id), 200, media_type, request_id, apq)
-        except RequestError as error:
-            extensions = {"requestId": request_id}
-            if error.code:
-                extensions["code"] = error.code
-            refusal: dict[str, Any] = {
-                "errors": [{"message": str(error), "extensions": extensions}]
-            }
-            return _response(refusal, error.status, media_type, request_id, error.headers)
-        except Refused as refused:
-            return self._refusal(
-                refused.errors, refused.status, media_type, request_id, refused.headers
-            )
+            return self.persisted_query_not_found(media_type, request_id)
+        except (RequestError, Refused) as error:
+            return self.refused(error, media_type, request_id)
+        prepared, viewer, query = admitted.prepared, admitted.viewer, admitted.query
+        variables, operation_name = admitted.variables, admitted.operation_name
 
         path = "executor"
         if self.compiled is not None:
@@ -244,6 +239,47 @@ class GraphQLEndpoint:
             await self.persisted.register(sha256_hash, query)
         except DatabaseUnavailable:
             log.warning("a persisted query could not be kept; it runs this time only")
+
+    async def admit(
+        self,
+        request: Request,
+        allowed: frozenset[DocumentOperation] | None,
+        params: dict[str, Any] | None = None,
+    ) -> "Admitted":
+        """The request's operation, prepared and checked, and its caller; or a refusal
+        (``RequestError``, ``Refused``, ``PersistedQueryNotFound``) answered without
+        ``data``. ``params``: the request's, when the caller has parsed them already.
+        A persisted-query hash sent with its document is kept once the document validates."""
+        if params is None:
+            params = await self._parse(request)
+        viewer = await self._authenticate(request)
+        query, register = await self._document(params, viewer)
+        variables = params.get("variables")
+        operation_name = params.get("operationName")
+        prepared = self.operations.prepare(query, operation_name, allowed)
+        note_operation(prepared.name, prepared.type.value, viewer, variables)
+        if register is not None:
+            await self._register(register, query)
+        errors = prepared.variable_errors(
+            self.schema._schema, variables, production=self.production
+        )
+        if errors:
+            raise Refused(errors)
+        return Admitted(prepared, viewer, query, variables, operation_name)
+
+    def persisted_query_not_found(self, media_type: str, request_id: str) -> Response:
+        """Apollo's answer to a hash it does not know: the client sends the document next."""
+        apq = {"Cache-Control": APQ_NOT_FOUND_CACHE_CONTROL}
+        return _response(not_found_body(request_id), 200, media_type, request_id, apq)
+
+    def refused(self, error: RequestError | Refused, media_type: str, request_id: str) -> Response:
+        if isinstance(error, Refused):
+            return self._refusal(error.errors, error.status, media_type, request_id, error.headers)
+        extensions = {"requestId": request_id}
+        if error.code:
+            extensions["code"] = error.code
+        refusal: dict[str, Any] = {"errors": [{"message": str(error), "extensions": extensions}]}
+        return _response(refusal, error.status, media_type, request_id, error.headers)
 
     def _refusal(
         self,

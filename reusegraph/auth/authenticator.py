@@ -32,8 +32,14 @@ class Authenticator:
         self.require_token = require_token
         self._session_token = session_token
 
-    async def principal_of(self, request: HTTPConnection) -> Principal:
-        header = request.headers.get("authorization")
+    async def principal_of(
+        self, request: HTTPConnection, authorization: str | None = None
+    ) -> Principal:
+        """``authorization``: the header's value sent another way (a WebSocket's
+        ``connection_init`` payload, since browsers cannot set a WebSocket's headers)."""
+        header = (
+            authorization if authorization is not None else request.headers.get("authorization")
+        )
         if header is None:
             token = await self._session_token(request) if self._session_token else None
             if token is None:

@@ -27,6 +27,7 @@ from reusegraph.schema.municipalities import Municipality
 from reusegraph.schema.mutations import Mutation
 from reusegraph.schema.processes import Process
 from reusegraph.schema.root import Query
+from reusegraph.schema.subscriptions import Subscription
 from reusegraph.schema.vendors import Vendor
 
 FEDERATION_VERSION = "2.9"
@@ -62,6 +63,7 @@ def build_schema(
     schema = Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[Municipality, Process, Vendor, FrameworkAgreement, NetworkMeeting],
         federation_version=FEDERATION_VERSION,  # type: ignore[arg-type]
         config=StrawberryConfig(scalar_map=dict(SCALARS)),

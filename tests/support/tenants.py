@@ -33,6 +33,8 @@ class Tenants:
     http: httpx.AsyncClient
     processes: dict[tuple[str, str], uuid.UUID]
     """(municipality, visibility) -> process id; PERSONAL ones are reported by 'alice-<code>'."""
+    app: Any = None
+    """The app under test (its ``state``: the change hub, the delivery worker)."""
 
     def token(self, municipality: str | None, *roles: str, sub: str | None = None) -> str:
         subject = sub or f"alice-{municipality}"
@@ -102,8 +104,9 @@ async def tenants(
         process=rows,
     )
     config = Settings(issuers=issuer_entry(issuer, admin=admin), **settings)
+    app = create_app(config, url_of(db))
     async with (
-        serving(create_app(config, url_of(db))) as base,
+        serving(app) as base,
         httpx.AsyncClient(base_url=base, timeout=30) as http,
     ):
-        yield Tenants(db, issuer, http, processes)
+        yield Tenants(db, issuer, http, processes, app)

@@ -4,7 +4,11 @@
 (function () {
   const data = JSON.parse(document.getElementById("page-data").textContent);
   const asked = new URLSearchParams(window.location.hash.slice(1));
-  const fetcher = GraphiQL.createFetcher({ url: "/graphql" });
+  // Subscriptions: graphql-transport-ws on the same path; the headers pane's Authorization
+  // travels in connection_init (a login's session cookie counts without it).
+  const socketUrl = (window.location.protocol === "https:" ? "wss://" : "ws://") +
+    window.location.host + "/graphql";
+  const fetcher = GraphiQL.createFetcher({ url: "/graphql", subscriptionUrl: socketUrl });
   const explorer = GraphiQLPluginExplorer.explorerPlugin();
   window.reusegraphLogin(document.getElementById("login"));
   const storage = {

@@ -272,3 +272,7 @@ class ProcessChange(Base):
     was_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     """Readable by everyone at some time: only then do outsiders get its tombstone."""
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    phase: Mapped[str | None] = mapped_column(String(32))
+    """The process's phase at this position (a row trigger, migration 0024); none if deleted."""
+    previous_phase: Mapped[str | None] = mapped_column(String(32))
+    """Its phase at the previous position: a change "into OPERATION" is told by the row."""
