@@ -59,13 +59,6 @@ class Access:
         if own_needed and viewer.municipality is None:
             raise Forbidden(f"{self.what} needs a token that names your municipality.")
 
-    def allows(self, viewer: Principal) -> bool:
-        try:
-            self.check(viewer)
-        except (Unauthenticated, Forbidden):
-            return False
-        return True
-
 
 class Declared(BasePermission):
     """A field's ``Access``; one subclass per declaration (Strawberry takes classes)."""
