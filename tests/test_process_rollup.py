@@ -236,12 +236,26 @@ async def test_concurrent_reuse_of_one_process_counts_both(empty_db: Database) -
     first = asyncio.create_task(reuse(0, hold=True))
     await inserted[0].wait()
     second = asyncio.create_task(reuse(1, hold=False))
-    await asyncio.sleep(0.3)
+    await until_a_writer_waits_on_a_lock(empty_db)
     assert not inserted[1].is_set(), "the second recount waits for the first writer"
     release.set()
     await asyncio.wait_for(asyncio.gather(first, second), timeout=30)
     found = await assert_exact(empty_db)
     assert found[origin["id"]]["reused_by"] == 2
+
+
+async def until_a_writer_waits_on_a_lock(db: Database) -> None:
+    """Until some session of this database is blocked on a lock (the second writer)."""
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    for _ in range(600):
+        async with db.engine.connect() as connection:
+            if await connection.scalar(waiting):
+                return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the second writer never waited on the first one's lock")
 
 
 async def test_mutations_keep_the_rollup_exact(

@@ -28,12 +28,13 @@ QUERY = {"query": '{ municipality(code: "DK-0101") { name } }'}
 
 async def readiness_until(base: str, wanted: str) -> list[str]:
     """What ``/readyz`` said, call by call, until it says ``wanted`` (``refused``: no
-    connection is accepted any more)."""
+    connection is accepted, or one is dropped unanswered, as the listener closes)."""
     seen: list[str] = []
     for _ in range(600):
         try:
             seen.append(str((await get(f"{base}/readyz")).status_code))
-        except httpx.ConnectError:
+        except (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError):
+            # Closing its sockets, the server may drop a connection it had just accepted.
             seen.append("refused")
         if seen[-1] == wanted:
             return seen

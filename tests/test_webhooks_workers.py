@@ -9,6 +9,7 @@ import asyncio
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from reusegraph.auth.principal import Principal, Role
 from reusegraph.events import signing
 from reusegraph.events.url_guard import UrlGuard
 from reusegraph.events.worker import Delivering, DeliveryWorker
+from reusegraph.store import webhook_deliveries as deliveries
 from reusegraph.store import webhooks
 from reusegraph.store.audit import Call
 from reusegraph.store.engine import Database
@@ -198,3 +200,46 @@ async def test_filters_pick_phase_changes_domains_and_what_my_municipality_reuse
         ("origin", "OPERATION", "IDEA"),
         ("origin", "OPERATION", "OPERATION"),
     ]
+
+
+async def test_claims_take_turns_while_changes_keep_coming(
+    empty_db: Database, hook: Receiver
+) -> None:
+    """A subscription just served goes to the back of the line, behind every other one
+    with work, however low its id: no subscription waits for the changes to stop."""
+    [process_id] = await seeded(empty_db, 1)
+    keys = [await subscribe(empty_db, member(B, f"portal-{n}"), hook.url) for n in range(3)]
+    await change(empty_db, process_id, title="First")
+    one = worker(empty_db, "one")
+    served = []
+    for _ in range(6):
+        async with empty_db.session(None) as session:
+            [claimed] = await deliveries.claim(session, one.name, limit=1, lease_seconds=30)
+        served.append(claimed.id)
+        async with empty_db.session(None) as session:
+            await deliveries.release(session, claimed.id, one.name, None)
+        await change(empty_db, process_id, title=f"Edition {len(served)}")  # work for all
+    assert set(served[:3]) == set(keys), "each served once before any is served again"
+    assert served[3:] == served[:3], "and again in the same turn"
+
+
+async def test_a_long_backlog_is_served_in_turns(empty_db: Database, hook: Receiver) -> None:
+    [process_id] = await seeded(empty_db, 1)
+    await subscribe(empty_db, member(B, "portal"), hook.url)
+    for i in range(5):
+        await change(empty_db, process_id, title=f"Edition {i}")
+    turns = DeliveryWorker(
+        empty_db,
+        UrlGuard(allow_private=True),
+        replace(QUICK, tries_per_turn=2),
+        schema=SCHEMA,
+        name="turns",
+    )
+    try:
+        delivered = []
+        for _ in range(3):
+            assert await turns.run_once() == 1
+            delivered.append(len(hook.delivered()))
+    finally:
+        await turns.stop()
+    assert delivered == [2, 4, 5], "two tries a turn, then back in line"

@@ -32,6 +32,7 @@ from reusegraph.compiler.freshness import Freshness
 from reusegraph.compiler.runner import CompiledReads
 from reusegraph.events.live import ChangeHub
 from reusegraph.events.url_guard import UrlGuard
+from reusegraph.events.watches import Watches
 from reusegraph.events.worker import Delivering, DeliveryWorker
 from reusegraph.federation.scheduler import SyncScheduler
 from reusegraph.federation.sync import SyncEngine
@@ -90,6 +91,11 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
     deliveries = (
         DeliveryWorker(db, url_guard, _delivering(settings)) if settings.webhook_worker else None
     )
+    watches = (
+        Watches(db, settings.webhook_scan_ms / 1000, on_events=deliveries.wake)
+        if deliveries
+        else None
+    )
     data_version = DataVersionListener(db.url)
     graphql = GraphQLEndpoint(
         schema,
@@ -131,6 +137,8 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         if deliveries:
             deliveries.start()
         await hub.start()
+        if watches:
+            watches.start()
         freeze_startup_heap()
         shutdown.install()
         try:
@@ -138,6 +146,8 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         finally:
             shutdown.uninstall()
             await hub.stop()
+            if watches:
+                await watches.stop()
             if deliveries:
                 await deliveries.stop()
             if sweeper:
@@ -207,6 +217,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
     app.state.db = db
     app.state.shutdown = shutdown
     app.state.deliveries = deliveries
+    app.state.watches = watches
     app.state.compiled = compiled
     app.state.data_version = data_version
     app.state.hub = hub

@@ -120,6 +120,10 @@ class Settings:
     """REUSEGRAPH_WEBHOOK_TIMEOUT_MS: longest wait for a receiver's answer."""
     webhook_poll_ms: int = 1000
     """REUSEGRAPH_WEBHOOK_POLL_MS: how often an idle worker looks for new events."""
+    webhook_scan_ms: int = 60000
+    """REUSEGRAPH_WEBHOOK_SCAN_MS: how often one replica looks for agreements expiring and
+    sources gone stale (the AGREEMENT_EXPIRING and SOURCE_STALE events; 0: never). Processes
+    without the delivery worker do not scan."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> "Settings":

@@ -48,6 +48,9 @@ class Delivering:
     backoff_cap_seconds: float = 3600.0
     subscriptions_per_round: int = 20
     events_per_read: int = 100
+    tries_per_turn: int = 50
+    """A subscription's turn: after this many tries it goes to the back of the line, so a
+    long backlog does not hold up the round (which ends when its last turn does)."""
 
 
 def backoff(attempt: int, base: float, cap: float) -> float:
@@ -127,8 +130,10 @@ class DeliveryWorker:
             await store.release(session, subscription.id, self.name, retry_at)
 
     async def _drain(self, subscription: Row[Any]) -> datetime | None:
-        """Deliver until there is nothing due; the head's next try, if one is waiting."""
-        while True:
+        """Deliver until there is nothing due or the turn is over; the head's next try, if
+        one is waiting."""
+        tries = 0
+        while tries < self.delivering.tries_per_turn:
             async with self.db.session(None) as session:
                 held = await store.hold(
                     session, subscription.id, self.name, self.delivering.lease_seconds
@@ -142,9 +147,11 @@ class DeliveryWorker:
                     due: datetime = head.next_attempt_at
                     return due
                 await self._attempt(subscription, head)
+                tries += 1
                 continue
             if not await self._take_next(subscription):
                 return None
+        return None
 
     async def _take_next(self, subscription: Row[Any]) -> bool:
         """Move along the events: up to and including the next one to deliver (queued as a

@@ -23,11 +23,21 @@ from reusegraph.store.enums import Domain, Phase
 MAX_DELIVERIES = 500
 
 
-@strawberry.enum(description="What happened to a process (the `type` of the delivered body).")
+@strawberry.enum(description="What happened (the `type` of the delivered body).")
 class WebhookEventType(enum.Enum):
     PROCESS_CREATED = "process.created"
     PROCESS_UPDATED = "process.updated"
     PROCESS_DELETED = "process.deleted"
+    AGREEMENT_EXPIRING = strawberry.enum_value(
+        "agreement.expiring",
+        description="An agreement in force today ends within the filter's `expiringWithinDays`"
+        " (told once per agreement, window and end date).",
+    )
+    SOURCE_STALE = strawberry.enum_value(
+        "source.stale",
+        description="A mirrored source went stale (told once per episode: it has to recover"
+        " before it is told again).",
+    )
 
 
 @strawberry.enum
@@ -43,9 +53,15 @@ class WebhookDeliveryStatus(enum.Enum):
     FAILED = "FAILED"
 
 
-@strawberry.type(description="Which events a subscription hears of; every given part must hold.")
+@strawberry.type(
+    description="Which events a subscription hears of; every given part that can speak of an"
+    " event must hold."
+)
 class WebhookFilter:
-    municipality: str | None = strawberry.field(description="Processes of this municipality.")
+    municipality: str | None = strawberry.field(
+        description="Processes of this municipality, agreements it is a party to, the source"
+        " that owns it."
+    )
     domain: Domain | None = strawberry.field(description="Processes in this domain.")
     phase_into: Phase | None = strawberry.field(
         description="Only changes that put a process into this phase."
@@ -54,6 +70,10 @@ class WebhookFilter:
         description="Only processes your municipality reused: origins of its processes, and"
         " their origins."
     )
+    expiring_within_days: int | None = strawberry.field(
+        description="AGREEMENT_EXPIRING: agreements ending within this many days."
+    )
+    source: str | None = strawberry.field(description="SOURCE_STALE: only this source's code.")
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> "WebhookFilter":
@@ -62,6 +82,8 @@ class WebhookFilter:
             domain=Domain(raw["domain"]) if raw.get("domain") else None,
             phase_into=Phase(raw["phase_into"]) if raw.get("phase_into") else None,
             reused_by_me=bool(raw.get("reused_by_me")),
+            expiring_within_days=raw.get("expiring_within_days"),
+            source=raw.get("source"),
         )
 
 
@@ -81,7 +103,9 @@ class WebhookDelivery:
         description="The `webhook-id` header: the same on every retry and replay of the event."
     )
     event_type: WebhookEventType
-    process_id: strawberry.ID
+    process_id: strawberry.ID | None = strawberry.field(description="A process's event.")
+    agreement_id: strawberry.ID | None = strawberry.field(description="AGREEMENT_EXPIRING.")
+    source_code: str | None = strawberry.field(description="SOURCE_STALE.")
     status: WebhookDeliveryStatus
     attempts: int
     status_code: int | None = strawberry.field(description="The last try's answer.")
@@ -98,7 +122,9 @@ class WebhookDelivery:
             id=strawberry.ID(global_id("WebhookDelivery", row.id)),
             webhook_id=f"evt_{row.event_id}",
             event_type=WebhookEventType(row.kind),
-            process_id=strawberry.ID(global_id("Process", row.process_id)),
+            process_id=_id("Process", row.process_id),
+            agreement_id=_id("FrameworkAgreement", row.agreement_id),
+            source_code=row.source_code,
             status=WebhookDeliveryStatus(row.status),
             attempts=row.attempts,
             status_code=row.status_code,
@@ -118,6 +144,10 @@ class WebhookDelivery:
                 for a in attempts
             ],
         )
+
+
+def _id(type_name: str, key: uuid.UUID | None) -> strawberry.ID | None:
+    return None if key is None else strawberry.ID(global_id(type_name, key))
 
 
 @strawberry.type(description="A standing request to be told of changes, by signed HTTP POST.")

@@ -31,7 +31,6 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    true,
     tuple_,
     update,
 )
@@ -71,7 +70,8 @@ def _lease_ends(seconds: float) -> ColumnElement[datetime]:
 async def claim(
     session: AsyncSession, worker: str, *, limit: int, lease_seconds: float
 ) -> list[Row[Any]]:
-    """Subscriptions with work and no live lease, now leased to ``worker``."""
+    """Subscriptions with work and no live lease, now leased to ``worker``: never served
+    first, then those whose lease ended longest ago."""
     has_events = exists().where(
         tuple_(E.c.xid, E.c.id) > tuple_(S.c.position_xid, S.c.position_id),
         E.c.xid < _horizon(),
@@ -122,10 +122,13 @@ async def hold(
 async def release(
     session: AsyncSession, subscription_id: uuid.UUID, worker: str, retry_at: datetime | None
 ) -> None:
+    """The lease ends now: ``lease_until`` keeps when, so claims take the subscriptions
+    served longest ago first. (Cleared, the same lowest ids were claimed every round while
+    changes kept coming and the others waited until they stopped: `bench.webhooks`.)"""
     await session.execute(
         update(S)
         .where(S.c.id == subscription_id, S.c.lease_owner == worker)
-        .values(lease_owner=None, lease_until=None, retry_at=retry_at)
+        .values(lease_owner=None, lease_until=func.now(), retry_at=retry_at)
     )
 
 
@@ -148,33 +151,56 @@ def _reused_by(municipality: str) -> Any:
     return select(up.c.id)
 
 
+PROCESS_KINDS = ("process.created", "process.updated", "process.deleted")
+AGREEMENT_EXPIRING, SOURCE_STALE = "agreement.expiring", "source.stale"
+
+
 def matches(subscription: Row[Any]) -> ColumnElement[bool]:
-    """The subscription's filter over an event row: every given part must hold."""
+    """The subscription's filter over an event row: every given part that can speak of the
+    event must hold (``domain`` says nothing of a source, ``expiringWithinDays`` only of
+    agreements); ``municipality`` is a process's, an agreement's party, a source's owner."""
     spec: Mapping[str, Any] = subscription.filter or {}
-    parts: list[ColumnElement[bool]] = [E.c.kind == func.any(literal(list(subscription.events)))]
-    if spec.get("municipality"):
-        parts.append(E.c.municipality_code == spec["municipality"])
+    municipality = spec.get("municipality")
+    process: list[ColumnElement[bool]] = [E.c.kind.in_(PROCESS_KINDS)]
+    if municipality:
+        process.append(E.c.municipality_code == municipality)
     if spec.get("domain"):
-        parts.append(literal(spec["domain"]) == any_(E.c.domains))
+        process.append(literal(spec["domain"]) == any_(E.c.domains))
     if spec.get("phase_into"):
         into = spec["phase_into"]
-        parts.append(and_(E.c.phase == into, E.c.previous_phase.is_distinct_from(into)))
+        process.append(and_(E.c.phase == into, E.c.previous_phase.is_distinct_from(into)))
     if spec.get("reused_by_me"):
         mine = subscription.municipality_code
-        parts.append(E.c.process_id.in_(_reused_by(mine)) if mine else false())
-    return and_(true(), *parts)
+        process.append(E.c.process_id.in_(_reused_by(mine)) if mine else false())
+    agreement: list[ColumnElement[bool]] = [
+        E.c.kind == AGREEMENT_EXPIRING,
+        E.c.within_days == spec.get("expiring_within_days"),
+    ]
+    source: list[ColumnElement[bool]] = [E.c.kind == SOURCE_STALE]
+    if spec.get("source"):
+        source.append(E.c.source_code == spec["source"])
+    if municipality:
+        agreement.append(literal(municipality) == any_(E.c.parties))
+        source.append(literal(municipality) == any_(E.c.parties))
+    return and_(
+        E.c.kind == func.any(literal(list(subscription.events))),
+        or_(and_(*process), and_(*agreement), and_(*source)),
+    )
 
 
 @dataclass(frozen=True)
 class Event:
     id: int
     xid: int
-    process_id: uuid.UUID
-    municipality_code: str
+    process_id: uuid.UUID | None
+    agreement_id: uuid.UUID | None
+    source_code: str | None
+    municipality_code: str | None
     kind: str
     phase: str | None
     previous_phase: str | None
     was_public: bool
+    facts: dict[str, Any] | None
     created_at: datetime
     matches: bool
 
@@ -185,11 +211,14 @@ async def next_events(session: AsyncSession, subscription: Row[Any], limit: int)
             E.c.id,
             E.c.xid,
             E.c.process_id,
+            E.c.agreement_id,
+            E.c.source_code,
             E.c.municipality_code,
             E.c.kind,
             E.c.phase,
             E.c.previous_phase,
             E.c.was_public,
+            E.c.facts,
             E.c.created_at,
             matches(subscription).label("matches"),
         )
@@ -222,6 +251,8 @@ async def enqueue(
             event_id=event.id,
             kind=event.kind,
             process_id=event.process_id,
+            agreement_id=event.agreement_id,
+            source_code=event.source_code,
             body=body,
         )
     )

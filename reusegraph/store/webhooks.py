@@ -21,6 +21,7 @@ from reusegraph.store import audit
 from reusegraph.store.audit import Call
 from reusegraph.store.engine import Reader
 from reusegraph.store.models import (
+    Source,
     WebhookAttempt,
     WebhookDelivery,
     WebhookSubscription,
@@ -182,6 +183,11 @@ async def subscriptions(reader: Reader, ids: Sequence[uuid.UUID] | None = None) 
     return list((await reader.execute(statement)).all())
 
 
+async def source_exists(reader: Reader, code: str) -> bool:
+    found = await reader.execute(select(Source.code).where(Source.code == code))
+    return found.first() is not None
+
+
 async def deliveries(
     reader: Reader, subscription_id: uuid.UUID, *, first: int, status: str | None = None
 ) -> list[Row[Any]]:
@@ -200,6 +206,8 @@ async def deliveries(
             D.c.created_at,
             D.c.kind,
             D.c.process_id,
+            D.c.agreement_id,
+            D.c.source_code,
         )
         .where(D.c.subscription_id == subscription_id)
         .order_by(D.c.event_id.desc())

@@ -30,11 +30,24 @@ from reusegraph.store.write_errors import rejected
 
 ANYONE = (Role.READER, Role.MEMBER, Role.EDITOR, Role.ADMIN)
 MAX_URL = 2048
+MAX_WINDOW_DAYS = 730
+PROCESS_EVENTS = {
+    WebhookEventType.PROCESS_CREATED,
+    WebhookEventType.PROCESS_UPDATED,
+    WebhookEventType.PROCESS_DELETED,
+}
 
 
-@strawberry.input(description="Every given part must hold; none given: every process you may read.")
+@strawberry.input(
+    description="Every given part that can speak of an event must hold; none given: every"
+    " process you may read."
+)
 class WebhookFilterInput:
-    municipality: str | None = None
+    municipality: str | None = strawberry.field(
+        default=None,
+        description="Processes of this municipality, agreements it is a party to, the source"
+        " that owns it.",
+    )
     domain: Domain | None = None
     phase_into: Phase | None = strawberry.field(
         default=None, description="Only changes that put a process into this phase."
@@ -42,6 +55,14 @@ class WebhookFilterInput:
     reused_by_me: bool = strawberry.field(
         default=False,
         description="Only processes your municipality reused (their origins, and theirs).",
+    )
+    expiring_within_days: int | None = strawberry.field(
+        default=None,
+        description=f"AGREEMENT_EXPIRING (required with it): agreements in force that end"
+        f" within this many days, 1-{MAX_WINDOW_DAYS}.",
+    )
+    source: str | None = strawberry.field(
+        default=None, description="SOURCE_STALE: only this source (its code); left out: all."
     )
 
 
@@ -127,9 +148,51 @@ async def _checked(info: Info, input: WebhookSubscribeInput) -> store.NewSubscri
                 "filter.reusedByMe", "reusedByMe needs a token that speaks for a municipality."
             )
         spec["reused_by_me"] = True
+    spec.update(await _watch_parts(info, input, checks))
     checks.done()
     events = sorted({e.value for e in input.events})
     return store.NewSubscription(url=url, events=events, filter=spec, secret=secret)
+
+
+async def _watch_parts(
+    info: Info, input: WebhookSubscribeInput, checks: FieldChecks
+) -> dict[str, object]:
+    """The parts of the watches' events, and parts given for events not asked for."""
+    events = set(input.events)
+    given = input.filter or WebhookFilterInput()
+    spec: dict[str, object] = {}
+    process_parts = given.domain or given.phase_into or given.reused_by_me
+    if process_parts and events and not events & PROCESS_EVENTS:
+        checks.add(
+            "filter",
+            "domain, phaseInto and reusedByMe speak of processes; add a PROCESS_* event or"
+            " leave them out.",
+        )
+    days = given.expiring_within_days
+    if WebhookEventType.AGREEMENT_EXPIRING in events and days is None:
+        checks.add(
+            "filter.expiringWithinDays",
+            f"AGREEMENT_EXPIRING needs filter.expiringWithinDays (1-{MAX_WINDOW_DAYS}).",
+            "REQUIRED",
+        )
+    if days is not None:
+        if WebhookEventType.AGREEMENT_EXPIRING not in events:
+            checks.add(
+                "filter.expiringWithinDays",
+                "expiringWithinDays applies to AGREEMENT_EXPIRING only; add that event.",
+            )
+        checks.within("filter.expiringWithinDays", days, 1, MAX_WINDOW_DAYS)
+        spec["expiring_within_days"] = days
+    if given.source is not None:
+        code = given.source.strip()
+        if WebhookEventType.SOURCE_STALE not in events:
+            checks.add("filter.source", "source applies to SOURCE_STALE only; add that event.")
+        elif not await store.source_exists(info.context.reader, code):
+            checks.add(
+                "filter.source", f"No source {code!r}; `sources` lists the codes.", "NOT_FOUND"
+            )
+        spec["source"] = code
+    return spec
 
 
 def _key(value: strawberry.ID, expected: str, field: str) -> uuid.UUID:

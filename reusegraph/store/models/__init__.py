@@ -44,9 +44,12 @@ from reusegraph.store.models.sources import Source, source_owner
 from reusegraph.store.models.umbrellas import PendingUmbrella
 from reusegraph.store.models.vendors import Vendor
 from reusegraph.store.models.webhooks import (
+    WebhookAgreementNotice,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEvent,
+    WebhookScan,
+    WebhookSourceEpisode,
     WebhookSubscription,
 )
 
@@ -77,9 +80,12 @@ __all__ = [
     "TrustedIssuer",
     "Vendor",
     "ViewerKeyRow",
+    "WebhookAgreementNotice",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEvent",
+    "WebhookScan",
+    "WebhookSourceEpisode",
     "WebhookSubscription",
     "agreement_party",
     "agreement_vendor",

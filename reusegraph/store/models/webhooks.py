@@ -2,18 +2,21 @@
 
 ``webhook_event`` is the outbox: a trigger on ``process_change`` (migration 0019) writes
 one row per change in the change's own transaction, so an event exists exactly when its
-change committed. Subscriptions keep their own position in it; a delivery is one event
-sent to one subscription, and every try of it is a ``webhook_attempt``.
+change committed; the watches' scan (migration 0025) writes agreements expiring and
+sources gone stale, with its memory of them (notices, episodes) in the same transaction.
+Subscriptions keep their own position in it; a delivery is one event sent to one
+subscription, and every try of it is a ``webhook_attempt``.
 """
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     ARRAY,
     BigInteger,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Identity,
@@ -64,18 +67,32 @@ class WebhookSubscription(Base):
 
 
 class WebhookEvent(Base):
-    """The outbox: one change of one process, at the position ``(xid, id)``."""
+    """The outbox, at the position ``(xid, id)``: a change of a process (the trigger), an
+    agreement entering a subscriber's window or a source going stale (the scan)."""
 
     __tablename__ = "webhook_event"
     __table_args__ = (
+        CheckConstraint(
+            "num_nonnulls(process_id, agreement_id, source_code) = 1", name="one_subject"
+        ),
         Index("ix_webhook_event_position", "xid", "id"),
         Index("ix_webhook_event_process", "process_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     xid: Mapped[int] = mapped_column(BigInteger)
-    process_id: Mapped[uuid.UUID]
-    municipality_code: Mapped[str] = mapped_column(String(7))
+    process_id: Mapped[uuid.UUID | None]
+    municipality_code: Mapped[str | None] = mapped_column(String(7))
+    agreement_id: Mapped[uuid.UUID | None]
+    source_code: Mapped[str | None] = mapped_column(String(63))
+    within_days: Mapped[int | None] = mapped_column(Integer)
+    """An agreement's event: the window (``expiringWithinDays``) it entered."""
+    parties: Mapped[list[str]] = mapped_column(
+        ARRAY(String(7)), server_default=text("'{}'::varchar[]")
+    )
+    """An agreement's parties or a source's owners: what the ``municipality`` filter reads."""
+    facts: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    """What the scan saw (an end date, an episode), sent in the payload as it was."""
     kind: Mapped[str] = mapped_column(String(32))
     phase: Mapped[str | None] = mapped_column(String(32))
     previous_phase: Mapped[str | None] = mapped_column(String(32))
@@ -105,7 +122,9 @@ class WebhookDelivery(Base):
         BigInteger, ForeignKey("webhook_event.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[str] = mapped_column(String(32))
-    process_id: Mapped[uuid.UUID]
+    process_id: Mapped[uuid.UUID | None]
+    agreement_id: Mapped[uuid.UUID | None]
+    source_code: Mapped[str | None] = mapped_column(String(63))
     status: Mapped[str] = mapped_column(String(16), server_default=text("'PENDING'"))
     body: Mapped[str] = mapped_column(Text)
     """The exact bytes sent, so every retry is the same message."""
@@ -141,3 +160,41 @@ class WebhookAttempt(Base):
     latency_ms: Mapped[int] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     worker: Mapped[str] = mapped_column(String(64))
+
+
+class WebhookScan(Base):
+    """The periodic scan's turn: the replica that claims the row scans, once per period."""
+
+    __tablename__ = "webhook_scan"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    scanned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WebhookAgreementNotice(Base):
+    """An agreement announced as expiring within ``within_days``, for the term ending then."""
+
+    __tablename__ = "webhook_agreement_notice"
+
+    agreement_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("framework_agreement.id", ondelete="CASCADE"), primary_key=True
+    )
+    within_days: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ends_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    """The last day in force when announced: an extended term is a new notice."""
+    announced_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+class WebhookSourceEpisode(Base):
+    """A source's stale episodes: the open one (``stale_since`` set) is announced once."""
+
+    __tablename__ = "webhook_source_episode"
+
+    source_code: Mapped[str] = mapped_column(
+        ForeignKey("source.code", ondelete="CASCADE"), primary_key=True
+    )
+    episode: Mapped[int] = mapped_column(Integer)
+    stale_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    recovered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
