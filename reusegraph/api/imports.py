@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
-from reusegraph.auth.principal import Principal, Role
+from reusegraph.auth.principal import Principal
 from reusegraph.federation.files import (
     FileUnreadable,
     ImportOptions,
@@ -38,6 +38,7 @@ from reusegraph.federation.files.rows import default_source
 from reusegraph.store.audit import Call
 from reusegraph.store.engine import Database
 from reusegraph.store.errors import DatabaseUnavailable
+from reusegraph.store.write_rules import editor_of
 
 PrincipalOf = Callable[[Request], Awaitable[Principal]]
 UPLOAD_CHUNK = 1 << 16
@@ -139,7 +140,7 @@ class FileImport:
                 raise
             code = "UNAUTHENTICATED" if status == 401 else "SERVICE_UNAVAILABLE"
             return _refusal(status, code, str(error) or "not allowed")
-        if viewer.municipality is None or not viewer.roles & {Role.EDITOR, Role.ADMIN}:
+        if editor_of(viewer) is None:
             return _refusal(
                 403,
                 "FORBIDDEN",

@@ -11,11 +11,11 @@ from starlette.types import Receive, Scope, Send
 
 from reusegraph.auth.authenticator import Authenticator, challenge
 from reusegraph.auth.errors import AuthError, InvalidToken
-from reusegraph.auth.principal import Role
 from reusegraph.federation.sync import SyncEngine
 from reusegraph.store import sync_state
 from reusegraph.store.enums import RunOutcome
 from reusegraph.store.errors import DatabaseUnavailable
+from reusegraph.store.write_rules import may_write_for
 
 _STATUS = {RunOutcome.OK: 200, RunOutcome.PARTIAL: 200, RunOutcome.FAILED: 503}
 """A waited-for run's HTTP status; any other outcome (busy, circuit open) is 409."""
@@ -50,8 +50,7 @@ class SourceSyncWebhook:
             )
         if source is None:
             return _error(404, f"No source {code!r}.")
-        is_owner_editor = Role.EDITOR in viewer.roles and viewer.municipality in owners
-        if Role.ADMIN not in viewer.roles and not is_owner_editor:
+        if not may_write_for(viewer, owners):
             return _error(
                 403,
                 f"Only an admin or an editor of {', '.join(owners) or 'its owners'} may trigger"

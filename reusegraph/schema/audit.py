@@ -14,9 +14,10 @@ from strawberry.scalars import JSON
 
 from reusegraph.auth.principal import Role
 from reusegraph.schema.context import Info
-from reusegraph.schema.core.errors import BadUserInput, Forbidden, Unauthenticated
+from reusegraph.schema.core.errors import BadUserInput
 from reusegraph.schema.core.ids import global_id
 from reusegraph.schema.core.pagination import Connection, checked_window, connection
+from reusegraph.schema.core.permissions import Scope, needs
 from reusegraph.schema.filters import check_municipality_code
 from reusegraph.store import audit_log
 from reusegraph.store.audit_log import AuditQuery
@@ -92,7 +93,16 @@ class AuditLogFilter:
 class AuditQueries:
     @strawberry.field(
         description="The audit log, newest first. Admins read every entry; an editor reads"
-        " the entries written by their own municipality."
+        " the entries written by their own municipality.",
+        permission_classes=[
+            needs(
+                Role.ADMIN,
+                Role.EDITOR,
+                scope=Scope.OWN_MUNICIPALITY,
+                what="The audit log",
+                municipality_required=True,
+            )
+        ],
     )
     async def audit_log(
         self,
@@ -103,13 +113,6 @@ class AuditQueries:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[AuditEntry]:
-        viewer = info.context.viewer
-        if viewer.is_anonymous:
-            raise Unauthenticated("The audit log needs a bearer token (an editor's or admin's).")
-        if not viewer.roles & {Role.ADMIN, Role.EDITOR} or (
-            Role.ADMIN not in viewer.roles and viewer.municipality is None
-        ):
-            raise Forbidden("The audit log is for admins and a municipality's own editors.")
         window = checked_window(first, after, last, before)
         query = filter.to_query() if filter else AuditQuery()
         reader = info.context.reader

@@ -13,8 +13,8 @@ from sqlalchemy.engine import Row
 
 from reusegraph.auth.principal import Role
 from reusegraph.schema.context import Info
-from reusegraph.schema.core.errors import Forbidden, Unauthenticated
 from reusegraph.schema.core.pagination import Connection, checked_window, connection
+from reusegraph.schema.core.permissions import needs
 from reusegraph.store import trusted_documents
 
 
@@ -34,19 +34,12 @@ class TrustedDocument:
         )
 
 
-def _require_admin(info: Info, what: str) -> None:
-    viewer = info.context.viewer
-    if viewer.is_anonymous:
-        raise Unauthenticated(f"{what} needs an admin's bearer token.")
-    if Role.ADMIN not in viewer.roles:
-        raise Forbidden(f"{what} is for admins only.")
-
-
 @strawberry.type
 class TrustedDocumentQueries:
     @strawberry.field(
         description="Documents admins registered for the trusted-documents mode, newest first"
-        " (admin). Those of the REUSEGRAPH_TRUSTED_DOCUMENTS file are not listed."
+        " (admin). Those of the REUSEGRAPH_TRUSTED_DOCUMENTS file are not listed.",
+        permission_classes=[needs(Role.ADMIN, what="The list of trusted documents")],
     )
     async def trusted_documents(
         self,
@@ -56,7 +49,6 @@ class TrustedDocumentQueries:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[TrustedDocument]:
-        _require_admin(info, "The list of trusted documents")
         window = checked_window(first, after, last, before)
         reader = info.context.reader
         page = await trusted_documents.list_documents(reader, **window.arguments())

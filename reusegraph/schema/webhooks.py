@@ -14,8 +14,9 @@ import strawberry
 from sqlalchemy.engine import Row
 
 from reusegraph.schema.context import Info
-from reusegraph.schema.core.errors import BadUserInput, Unauthenticated
+from reusegraph.schema.core.errors import BadUserInput
 from reusegraph.schema.core.ids import global_id
+from reusegraph.schema.core.permissions import Scope, needs
 from reusegraph.store import webhooks as store
 from reusegraph.store.enums import Domain, Phase
 
@@ -219,10 +220,9 @@ async def subscription_by_key(info: Info, key: uuid.UUID) -> WebhookSubscription
 @strawberry.type
 class WebhookQueries:
     @strawberry.field(
-        description="Your webhook subscriptions (an admin's: everyone's), newest first."
+        description="Your webhook subscriptions (an admin's: everyone's), newest first.",
+        permission_classes=[needs(scope=Scope.OWN_SUBSCRIPTIONS, what="Webhook subscriptions")],
     )
     async def webhook_subscriptions(self, info: Info) -> list[WebhookSubscription]:
-        if info.context.viewer.is_anonymous:
-            raise Unauthenticated("Webhook subscriptions need a bearer token.")
         rows = await store.subscriptions(info.context.reader)
         return [WebhookSubscription.from_row(r) for r in rows]

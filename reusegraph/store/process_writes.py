@@ -15,7 +15,6 @@ from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reusegraph.auth.principal import Role
 from reusegraph.store import audit
 from reusegraph.store.audit import Call
 from reusegraph.store.enums import SourceKind
@@ -31,7 +30,8 @@ from reusegraph.store.models import (
     process_technology,
 )
 from reusegraph.store.snapshots import snapshot
-from reusegraph.store.write_errors import WriteForbidden, rejected
+from reusegraph.store.write_errors import rejected
+from reusegraph.store.write_rules import require_editor
 
 P = cast(Table, Process.__table__)
 # Never copied into another municipality's process: they belong to the origin's owners.
@@ -57,17 +57,6 @@ _NOT_COPIED = {
     "put_into_operation",
     "decommissioned",
 }
-
-
-def require_editor(call: Call, municipality: str) -> None:
-    viewer = call.viewer
-    if not viewer.roles & {Role.EDITOR, Role.ADMIN}:
-        raise WriteForbidden("Writing needs the editor role; you have " + _roles(call) + ".")
-    if viewer.municipality != municipality:
-        raise WriteForbidden(
-            f"Only editors of {municipality} may change its data; you edit for "
-            f"{viewer.municipality or 'no municipality'}."
-        )
 
 
 async def create_process(
@@ -362,7 +351,3 @@ async def _set_codes(
             await session.execute(
                 insert(table), [{"process_id": process_id, column: code} for code in wanted]
             )
-
-
-def _roles(call: Call) -> str:
-    return ", ".join(sorted(call.viewer.roles)) or "no role"

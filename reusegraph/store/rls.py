@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import TextClause, text
 
 from reusegraph.auth.principal import Principal, Role
+from reusegraph.store import write_rules
 from reusegraph.store.viewer_mac import viewer_mac
 
 API_ROLE = "reusegraph_api"
@@ -51,8 +52,7 @@ def transaction_settings(
     if viewer is not None and viewer.municipality is not None:
         if viewer.is_member_of(viewer.municipality):
             member_of = viewer.municipality
-        if viewer.roles & {Role.EDITOR, Role.ADMIN}:
-            editor_of = viewer.municipality
+        editor_of = write_rules.editor_of(viewer) or ""
     if viewer is not None and viewer.subject is not None:
         subject = viewer.subject
     if viewer is not None and viewer.issuer is not None:

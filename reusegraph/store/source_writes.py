@@ -14,13 +14,13 @@ from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reusegraph.auth.principal import Role
 from reusegraph.store import audit
 from reusegraph.store.audit import Call
 from reusegraph.store.enums import SourceKind
 from reusegraph.store.models import Municipality, Source, source_owner
 from reusegraph.store.models.sources import SourceAuth
 from reusegraph.store.write_errors import FieldError, WriteForbidden, WriteRejected, rejected
+from reusegraph.store.write_rules import registers_own_file_source, require_admin
 
 S = cast(Table, Source.__table__)
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -35,6 +35,8 @@ AUTH_BY_KIND = {
     SourceKind.HOSTED: (SourceAuth.NONE,),
     SourceKind.FILE: (SourceAuth.NONE,),
 }
+
+_SOURCES = "register and remove sources"
 
 
 @dataclass(frozen=True)
@@ -123,20 +125,15 @@ def problems(spec: SourceSpec) -> list[FieldError]:
     return found
 
 
-def require_admin(call: Call) -> None:
-    if Role.ADMIN not in call.viewer.roles:
-        raise WriteForbidden("Registering and removing sources needs the admin role.")
-
-
 async def register_source(session: AsyncSession, call: Call, spec: SourceSpec) -> str:
     """Creates the source, or changes a registered one's settings.
 
     Its sync state stays, except that a new endpoint starts from the beginning: a cursor
     means something only to the remote that handed it out.
     """
-    own_file_source = _own_file_source(call, spec)
+    own_file_source = registers_own_file_source(call, spec.kind, spec.owners)
     if not own_file_source:
-        require_admin(call)
+        require_admin(call, _SOURCES)
     found = problems(spec)
     if found:
         raise WriteRejected(*found)
@@ -190,17 +187,6 @@ async def register_source(session: AsyncSession, call: Call, spec: SourceSpec) -
     return spec.code
 
 
-def _own_file_source(call: Call, spec: SourceSpec) -> bool:
-    """An editor registers the file source of their own municipality alone (an import)."""
-    viewer = call.viewer
-    return (
-        Role.EDITOR in viewer.roles
-        and spec.kind == SourceKind.FILE
-        and viewer.municipality is not None
-        and set(spec.owners) == {viewer.municipality}
-    )
-
-
 async def _refuse_others_source(session: AsyncSession, call: Call, code: str) -> None:
     owners = set(
         (
@@ -250,7 +236,7 @@ async def remove_source(session: AsyncSession, call: Call, code: str) -> None:
     an admin cannot count another municipality's private processes, but they block too.
     A mirror's copies are purged first by the system (``sync_writes.purge_mirror``).
     """
-    require_admin(call)
+    require_admin(call, _SOURCES)
     before = (
         (await session.execute(select(S).where(S.c.code == code).with_for_update()))
         .mappings()

@@ -3,14 +3,20 @@
     WriteRejected   the input is wrong (payload userErrors, nothing written)
     WriteForbidden  the caller may not write this record at all (FORBIDDEN)
 
-Database constraints are the last line of defence; when one fires, ``from_integrity``
-names the input field it guards instead of showing SQL.
+Database constraints and row-level security are the last line of defence. When one
+fires, ``refusals`` turns PostgreSQL's error into one of these, read from the error's
+SQLSTATE and constraint name (the driver's diagnostics), never from its message text:
+42501 (insufficient privilege, which a policy's refusal is) becomes ``WriteForbidden``,
+a named constraint the ``WriteRejected`` of the input field it guards.
 """
 
-import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
+
+INSUFFICIENT_PRIVILEGE = "42501"
 
 
 @dataclass(frozen=True)
@@ -55,15 +61,40 @@ _CONSTRAINTS: dict[str, tuple[str, str]] = {
         "municipalities no other source owns (a municipality has one owning source)",
     ),
 }
-_NAME = re.compile(r'constraint "([^"]+)"')
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """Around a write's statements: PostgreSQL's refusals as the caller's errors; any
+    other database error (a fault, not a refusal) goes on as it is."""
+    try:
+        yield
+    except DBAPIError as error:
+        if sqlstate(error) == INSUFFICIENT_PRIVILEGE:
+            raise WriteForbidden("You may not write this record.") from None
+        explained = from_integrity(error)
+        if explained is None:
+            raise
+        raise explained from None
+
+
+def sqlstate(error: DBAPIError) -> str | None:
+    code = getattr(error.orig, "sqlstate", None)
+    return code if isinstance(code, str) else None
+
+
+def _constraint(error: DBAPIError) -> str | None:
+    """The violated constraint's name, from the driver's diagnostics (asyncpg's)."""
+    driver = getattr(error.orig, "driver_exception", None)
+    name = getattr(driver, "constraint_name", None)
+    return name if isinstance(name, str) else None
 
 
 def from_integrity(error: IntegrityError | DBAPIError) -> WriteRejected | None:
     """A violated constraint as a field error; None when it is not one we can explain."""
-    match = _NAME.search(str(error.orig))
-    if match is None:
+    name = _constraint(error)
+    if name is None:
         return None
-    name = match.group(1)
     field, allowed = _CONSTRAINTS.get(name, ("", ""))
     if not field:
         if name.startswith("fk_"):

@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reusegraph.auth.principal import Role
 from reusegraph.schema.context import Info
 from reusegraph.schema.core.ids import parse_uuid_id
+from reusegraph.schema.core.permissions import Scope, needs
 from reusegraph.schema.enums import AgreementKind
-from reusegraph.schema.mutations.core import UserError, apply, require_role
+from reusegraph.schema.mutations.core import UserError, apply
 from reusegraph.schema.mutations.field_checks import FieldChecks, given
 from reusegraph.store import agreement_writes
 from reusegraph.store.audit import Call
@@ -157,12 +158,12 @@ async def _payload(
 @strawberry.type
 class AgreementMutations:
     @strawberry.mutation(
-        description="Register an agreement your municipality is party to (editor or admin)."
+        description="Register an agreement your municipality is party to (editor or admin).",
+        permission_classes=[needs(Role.EDITOR, Role.ADMIN, scope=Scope.PARTY)],
     )
     async def framework_agreement_create(
         self, info: Info, input: FrameworkAgreementCreateInput
     ) -> FrameworkAgreementPayload:
-        require_role(info, Role.EDITOR, Role.ADMIN)
         fields = {k: v for k, v in vars(input).items() if k != "client_mutation_id"}
 
         async def work(session: AsyncSession, call: Call) -> str:
@@ -175,11 +176,13 @@ class AgreementMutations:
         outcome = await apply(info, "frameworkAgreementCreate", input.client_mutation_id, work)
         return await _payload(info, outcome.key, outcome.errors, outcome.client_mutation_id)
 
-    @strawberry.mutation(description="Change an agreement your municipality is party to.")
+    @strawberry.mutation(
+        description="Change an agreement your municipality is party to.",
+        permission_classes=[needs(Role.EDITOR, Role.ADMIN, scope=Scope.PARTY)],
+    )
     async def framework_agreement_update(
         self, info: Info, input: FrameworkAgreementUpdateInput
     ) -> FrameworkAgreementPayload:
-        require_role(info, Role.EDITOR, Role.ADMIN)
         agreement_id = parse_uuid_id(str(input.id), "FrameworkAgreement", "input.id")
 
         async def work(session: AsyncSession, call: Call) -> str:
@@ -200,12 +203,12 @@ class AgreementMutations:
 
     @strawberry.mutation(
         description="Exercise the next option of an agreement your municipality is party to; "
-        "the payload shows the new end date."
+        "the payload shows the new end date.",
+        permission_classes=[needs(Role.EDITOR, Role.ADMIN, scope=Scope.PARTY)],
     )
     async def framework_agreement_exercise_option(
         self, info: Info, input: FrameworkAgreementExerciseOptionInput
     ) -> FrameworkAgreementPayload:
-        require_role(info, Role.EDITOR, Role.ADMIN)
         agreement_id = parse_uuid_id(str(input.id), "FrameworkAgreement", "input.id")
 
         async def work(session: AsyncSession, call: Call) -> str:

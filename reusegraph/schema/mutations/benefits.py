@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reusegraph.auth.principal import Role
 from reusegraph.schema.context import Info
 from reusegraph.schema.core.ids import parse_uuid_id
+from reusegraph.schema.core.permissions import Scope, needs
 from reusegraph.schema.core.scalars import Month
 from reusegraph.schema.enums import BenefitKind
-from reusegraph.schema.mutations.core import UserError, apply, require_role
+from reusegraph.schema.mutations.core import UserError, apply
 from reusegraph.store import process_writes
 from reusegraph.store.audit import Call
 from reusegraph.store.write_errors import FieldError, WriteRejected
@@ -94,11 +95,13 @@ def _checked(records: list[BenefitFigures]) -> list[dict[str, object]]:
 
 @strawberry.type
 class BenefitMutations:
-    @strawberry.mutation(description="Record a month's benefits of your process (editor).")
+    @strawberry.mutation(
+        description="Record a month's benefits of your process (editor).",
+        permission_classes=[needs(Role.EDITOR, Role.ADMIN, scope=Scope.OWN_MUNICIPALITY)],
+    )
     async def benefits_record(
         self, info: Info, input: BenefitsRecordInput
     ) -> BenefitsRecordPayload:
-        require_role(info, Role.EDITOR, Role.ADMIN)
         process_id = parse_uuid_id(str(input.process_id), "Process", "input.processId")
 
         async def work(session: AsyncSession, call: Call) -> str:

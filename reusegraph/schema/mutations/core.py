@@ -13,22 +13,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import strawberry
-from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reusegraph.auth.principal import Role
 from reusegraph.schema.context import Info
-from reusegraph.schema.core.errors import BadUserInput, Forbidden, Unauthenticated
+from reusegraph.schema.core.errors import BadUserInput, Forbidden
 from reusegraph.schema.loaders import Loaders
 from reusegraph.schema.mutations.fingerprint import input_hash
 from reusegraph.store import receipts
 from reusegraph.store.audit import Call
-from reusegraph.store.write_errors import (
-    FieldError,
-    WriteForbidden,
-    WriteRejected,
-    from_integrity,
-)
+from reusegraph.store.write_errors import FieldError, WriteForbidden, WriteRejected, refusals
 
 MAX_CLIENT_MUTATION_ID = 255
 
@@ -68,16 +61,6 @@ Work = Callable[[AsyncSession, Call], Awaitable[str | None]]
 class _Refused(Exception):
     def __init__(self, errors: list[FieldError]) -> None:
         self.errors = errors
-
-
-def require_role(info: Info, *roles: Role) -> None:
-    viewer = info.context.viewer
-    if viewer.is_anonymous:
-        raise Unauthenticated("Writing needs a bearer token; send Authorization: Bearer <token>.")
-    if not viewer.roles & set(roles):
-        have = ", ".join(sorted(viewer.roles)) or "no role"
-        need = " or ".join(sorted(roles))
-        raise Forbidden(f"This mutation needs the {need} role; you have {have}.")
 
 
 async def apply(info: Info, name: str, client_mutation_id: str | None, work: Work) -> Outcome:
@@ -131,18 +114,12 @@ async def _claim(
 
 async def _run(work: Work, session: AsyncSession, call: Call) -> str | None:
     try:
-        key = await work(session, call)
-        await session.flush()
+        with refusals():
+            key = await work(session, call)
+            await session.flush()
         return key
     except WriteRejected as rejected:
         raise _Refused(rejected.errors) from None
-    except (IntegrityError, DBAPIError) as error:
-        if "row-level security" in str(error.orig):
-            raise WriteForbidden("You may not write this record.") from None
-        explained = from_integrity(error)
-        if explained is None:
-            raise
-        raise _Refused(explained.errors) from None
 
 
 async def _fresh_reads(info: Info) -> None:

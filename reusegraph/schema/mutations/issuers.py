@@ -18,7 +18,8 @@ from strawberry.scalars import JSON
 from reusegraph.auth.issuers import IssuerConfigError, parse_issuer
 from reusegraph.auth.principal import Role
 from reusegraph.schema.context import Info
-from reusegraph.schema.mutations.core import UserError, apply, require_role
+from reusegraph.schema.core.permissions import Scope, needs
+from reusegraph.schema.mutations.core import UserError, apply
 from reusegraph.schema.mutations.field_checks import FieldChecks
 from reusegraph.schema.mutations.process_input import camel
 from reusegraph.store import trusted_issuers
@@ -167,9 +168,11 @@ def _changed(info: Info) -> None:
 
 @strawberry.type
 class IssuerMutations:
-    @strawberry.mutation(description="Trust a token issuer from now on (admin).")
+    @strawberry.mutation(
+        description="Trust a token issuer from now on (admin).",
+        permission_classes=[needs(Role.ADMIN, scope=Scope.ANY)],
+    )
     async def issuer_register(self, info: Info, input: IssuerRegisterInput) -> TrustedIssuerPayload:
-        require_role(info, Role.ADMIN)
 
         async def work(session: AsyncSession, call: Call) -> str:
             return await trusted_issuers.register(session, call, _checked_config(input))
@@ -187,10 +190,11 @@ class IssuerMutations:
         )
 
     @strawberry.mutation(
-        description="Stop trusting a registered issuer; its tokens are refused from now on (admin)."
+        description="Stop trusting a registered issuer; its tokens are refused from now on"
+        " (admin).",
+        permission_classes=[needs(Role.ADMIN, scope=Scope.ANY)],
     )
     async def issuer_remove(self, info: Info, input: IssuerRemoveInput) -> IssuerRemovePayload:
-        require_role(info, Role.ADMIN)
 
         async def work(session: AsyncSession, call: Call) -> str:
             return await trusted_issuers.remove(session, call, input.name, input.version)

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reusegraph.auth.principal import Role
 from reusegraph.schema.context import Info
 from reusegraph.schema.core.ids import parse_uuid_id
-from reusegraph.schema.mutations.core import UserError, apply, require_role
+from reusegraph.schema.core.permissions import Scope, needs
+from reusegraph.schema.mutations.core import UserError, apply
 from reusegraph.schema.mutations.field_checks import FieldChecks, given
 from reusegraph.store import meeting_writes
 from reusegraph.store.audit import Call
@@ -126,11 +127,13 @@ async def _payload(
 
 @strawberry.type
 class MeetingMutations:
-    @strawberry.mutation(description="Register a meeting your municipality hosts (editor).")
+    @strawberry.mutation(
+        description="Register a meeting your municipality hosts (editor).",
+        permission_classes=[needs(Role.EDITOR, Role.ADMIN, scope=Scope.PARTY)],
+    )
     async def network_meeting_create(
         self, info: Info, input: NetworkMeetingCreateInput
     ) -> NetworkMeetingPayload:
-        require_role(info, Role.EDITOR, Role.ADMIN)
         fields = {k: v for k, v in vars(input).items() if k != "client_mutation_id"}
         fields["host"] = input.host or info.context.viewer.municipality
 
@@ -144,11 +147,13 @@ class MeetingMutations:
         outcome = await apply(info, "networkMeetingCreate", input.client_mutation_id, work)
         return await _payload(info, outcome.key, outcome.errors, outcome.client_mutation_id)
 
-    @strawberry.mutation(description="Change a meeting your municipality hosts (editor).")
+    @strawberry.mutation(
+        description="Change a meeting your municipality hosts (editor).",
+        permission_classes=[needs(Role.EDITOR, Role.ADMIN, scope=Scope.PARTY)],
+    )
     async def network_meeting_update(
         self, info: Info, input: NetworkMeetingUpdateInput
     ) -> NetworkMeetingPayload:
-        require_role(info, Role.EDITOR, Role.ADMIN)
         meeting_id = parse_uuid_id(str(input.id), "NetworkMeeting", "input.id")
 
         async def work(session: AsyncSession, call: Call) -> str:
@@ -162,12 +167,12 @@ class MeetingMutations:
         return await _payload(info, outcome.key, outcome.errors, outcome.client_mutation_id)
 
     @strawberry.mutation(
-        description="Say whether your municipality attends a meeting (its editors only)."
+        description="Say whether your municipality attends a meeting (its editors only).",
+        permission_classes=[needs(Role.EDITOR, Role.ADMIN, scope=Scope.PARTY)],
     )
     async def network_meeting_attendance_set(
         self, info: Info, input: NetworkMeetingAttendanceSetInput
     ) -> NetworkMeetingPayload:
-        require_role(info, Role.EDITOR, Role.ADMIN)
         meeting_id = parse_uuid_id(str(input.meeting_id), "NetworkMeeting", "input.meetingId")
 
         async def work(session: AsyncSession, call: Call) -> str:

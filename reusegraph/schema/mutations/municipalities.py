@@ -8,7 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reusegraph.auth.principal import Role
 from reusegraph.schema.context import Info
-from reusegraph.schema.mutations.core import UserError, apply, require_role
+from reusegraph.schema.core.permissions import Scope, needs
+from reusegraph.schema.mutations.core import UserError, apply
 from reusegraph.schema.mutations.field_checks import FieldChecks, given
 from reusegraph.store import municipality_writes
 from reusegraph.store.audit import Call
@@ -88,12 +89,12 @@ def _checked(patch: MunicipalitySettingsPatch) -> tuple[dict[str, Any], dict[str
 class MunicipalityMutations:
     @strawberry.mutation(
         description="Change your municipality's settings: FTE hours, the IT systems and "
-        "technologies it uses (they decide its reuse candidates), note, IdP (editor or admin)."
+        "technologies it uses (they decide its reuse candidates), note, IdP (editor or admin).",
+        permission_classes=[needs(Role.EDITOR, Role.ADMIN, scope=Scope.PARTY)],
     )
     async def municipality_settings_update(
         self, info: Info, input: MunicipalitySettingsUpdateInput
     ) -> MunicipalityPayload:
-        require_role(info, Role.EDITOR, Role.ADMIN)
         code = input.code.strip()
 
         async def work(session: AsyncSession, call: Call) -> str:

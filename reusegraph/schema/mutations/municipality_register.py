@@ -8,7 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reusegraph.auth.principal import Role
 from reusegraph.schema.context import Info
-from reusegraph.schema.mutations.core import Work, apply, require_role
+from reusegraph.schema.core.permissions import Scope, needs
+from reusegraph.schema.mutations.core import Work, apply
 from reusegraph.schema.mutations.field_checks import FieldChecks, given
 from reusegraph.schema.mutations.municipalities import MAX_FTE_HOURS, MunicipalityPayload
 from reusegraph.store import municipality_register
@@ -99,12 +100,12 @@ def _patch_values(patch: MunicipalityPatch) -> dict[str, Any]:
 class MunicipalityRegisterMutations:
     @strawberry.mutation(
         description="Register a municipality (admin). Name, CVR/organisasjonsnummer, region "
-        "and merger default to the official list's entry for the code."
+        "and merger default to the official list's entry for the code.",
+        permission_classes=[needs(Role.ADMIN, scope=Scope.ANY)],
     )
     async def municipality_register(
         self, info: Info, input: MunicipalityRegisterInput
     ) -> MunicipalityPayload:
-        require_role(info, Role.ADMIN)
 
         async def work(session: AsyncSession, call: Call) -> str:
             return await municipality_register.register(session, call, _register_values(input))
@@ -113,12 +114,12 @@ class MunicipalityRegisterMutations:
 
     @strawberry.mutation(
         description="Change a municipality's name, CVR/organisasjonsnummer, region or merger "
-        "(admin)."
+        "(admin).",
+        permission_classes=[needs(Role.ADMIN, scope=Scope.ANY)],
     )
     async def municipality_update(
         self, info: Info, input: MunicipalityUpdateInput
     ) -> MunicipalityPayload:
-        require_role(info, Role.ADMIN)
         code = input.code.strip().upper()
 
         async def work(session: AsyncSession, call: Call) -> str:

@@ -11,8 +11,9 @@ from reusegraph.auth.principal import Role
 from reusegraph.schema.context import Info
 from reusegraph.schema.core.errors import BadUserInput
 from reusegraph.schema.core.ids import global_id, parse_uuid_id
+from reusegraph.schema.core.permissions import Scope, needs
 from reusegraph.schema.enums import Phase, ReuseKind, Visibility
-from reusegraph.schema.mutations.core import UserError, apply, require_role
+from reusegraph.schema.mutations.core import UserError, apply
 from reusegraph.schema.mutations.process_input import ProcessPatch, camel, columns_of
 from reusegraph.store import process_writes
 from reusegraph.store.audit import Call
@@ -132,9 +133,11 @@ async def _payload(
 
 @strawberry.type
 class ProcessMutations:
-    @strawberry.mutation(description="Register a process of your municipality (editor).")
+    @strawberry.mutation(
+        description="Register a process of your municipality (editor).",
+        permission_classes=[needs(Role.EDITOR, Role.ADMIN, scope=Scope.OWN_MUNICIPALITY)],
+    )
     async def process_create(self, info: Info, input: ProcessCreateInput) -> ProcessPayload:
-        require_role(info, Role.EDITOR, Role.ADMIN)
         municipality = input.municipality or info.context.viewer.municipality
 
         async def work(session: AsyncSession, call: Call) -> str:
@@ -153,9 +156,11 @@ class ProcessMutations:
         outcome = await apply(info, "processCreate", input.client_mutation_id, work)
         return await _payload(info, outcome.key, outcome.errors, outcome.client_mutation_id)
 
-    @strawberry.mutation(description="Change fields of your municipality's process (editor).")
+    @strawberry.mutation(
+        description="Change fields of your municipality's process (editor).",
+        permission_classes=[needs(Role.EDITOR, Role.ADMIN, scope=Scope.OWN_MUNICIPALITY)],
+    )
     async def process_update(self, info: Info, input: ProcessUpdateInput) -> ProcessPayload:
-        require_role(info, Role.EDITOR, Role.ADMIN)
         process_id = parse_uuid_id(str(input.id), "Process", "input.id")
 
         async def work(session: AsyncSession, call: Call) -> str:
@@ -174,9 +179,11 @@ class ProcessMutations:
         outcome = await apply(info, "processUpdate", input.client_mutation_id, work)
         return await _payload(info, outcome.key, outcome.errors, outcome.client_mutation_id)
 
-    @strawberry.mutation(description="Delete your municipality's process (editor).")
+    @strawberry.mutation(
+        description="Delete your municipality's process (editor).",
+        permission_classes=[needs(Role.EDITOR, Role.ADMIN, scope=Scope.OWN_MUNICIPALITY)],
+    )
     async def process_delete(self, info: Info, input: ProcessDeleteInput) -> ProcessDeletePayload:
-        require_role(info, Role.EDITOR, Role.ADMIN)
         process_id = parse_uuid_id(str(input.id), "Process", "input.id")
 
         async def work(session: AsyncSession, call: Call) -> str:
@@ -193,10 +200,10 @@ class ProcessMutations:
 
     @strawberry.mutation(
         description="Copy another municipality's process into yours (phase IDEA, visibility "
-        "MUNICIPALITY) with a reuse link to it; internal notes and people are not copied."
+        "MUNICIPALITY) with a reuse link to it; internal notes and people are not copied.",
+        permission_classes=[needs(Role.EDITOR, Role.ADMIN, scope=Scope.OWN_MUNICIPALITY)],
     )
     async def reuse_process(self, info: Info, input: ReuseProcessInput) -> ProcessPayload:
-        require_role(info, Role.EDITOR, Role.ADMIN)
         origin_id = parse_uuid_id(str(input.origin_id), "Process", "input.originId")
 
         async def work(session: AsyncSession, call: Call) -> str:
@@ -213,9 +220,11 @@ class ProcessMutations:
         outcome = await apply(info, "reuseProcess", input.client_mutation_id, work)
         return await _payload(info, outcome.key, outcome.errors, outcome.client_mutation_id)
 
-    @strawberry.mutation(description="Record that your process reuses another (editor).")
+    @strawberry.mutation(
+        description="Record that your process reuses another (editor).",
+        permission_classes=[needs(Role.EDITOR, Role.ADMIN, scope=Scope.OWN_MUNICIPALITY)],
+    )
     async def reuse_link_create(self, info: Info, input: ReuseLinkInput) -> ProcessPayload:
-        require_role(info, Role.EDITOR, Role.ADMIN)
         derived = parse_uuid_id(str(input.derived_id), "Process", "input.derivedId")
         origin = parse_uuid_id(str(input.origin_id), "Process", "input.originId")
         _check_note(input.note)
@@ -229,9 +238,11 @@ class ProcessMutations:
         outcome = await apply(info, "reuseLinkCreate", input.client_mutation_id, work)
         return await _payload(info, outcome.key, outcome.errors, outcome.client_mutation_id)
 
-    @strawberry.mutation(description="Remove a reuse link of your process (editor).")
+    @strawberry.mutation(
+        description="Remove a reuse link of your process (editor).",
+        permission_classes=[needs(Role.EDITOR, Role.ADMIN, scope=Scope.OWN_MUNICIPALITY)],
+    )
     async def reuse_link_delete(self, info: Info, input: ReuseLinkDeleteInput) -> ProcessPayload:
-        require_role(info, Role.EDITOR, Role.ADMIN)
         derived = parse_uuid_id(str(input.derived_id), "Process", "input.derivedId")
         origin = parse_uuid_id(str(input.origin_id), "Process", "input.originId")
 

@@ -5,8 +5,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reusegraph.auth.principal import Role
 from reusegraph.schema.context import Info
+from reusegraph.schema.core.permissions import Scope, needs
 from reusegraph.schema.enums import SourceKind
-from reusegraph.schema.mutations.core import UserError, apply, require_role
+from reusegraph.schema.mutations.core import UserError, apply
 from reusegraph.schema.sources import Source
 from reusegraph.store import source_writes, sync_writes
 from reusegraph.store.audit import Call
@@ -89,11 +90,13 @@ class SourceRemovePayload:
 
 @strawberry.type
 class SourceMutations:
-    @strawberry.mutation(description="Register a source or change its settings (admin).")
+    @strawberry.mutation(
+        description="Register a source or change its settings (admin).",
+        permission_classes=[needs(Role.ADMIN, scope=Scope.ANY)],
+    )
     async def source_register(
         self, info: Info, input: SourceRegisterInput
     ) -> SourceRegisterPayload:
-        require_role(info, Role.ADMIN)
         spec = input.spec()
 
         async def work(session: AsyncSession, call: Call) -> str:
@@ -112,10 +115,10 @@ class SourceMutations:
 
     @strawberry.mutation(
         description="Remove a source (admin). A mirror's copies go with it (the remote keeps"
-        " the originals); a hosted source must hold no processes."
+        " the originals); a hosted source must hold no processes.",
+        permission_classes=[needs(Role.ADMIN, scope=Scope.ANY)],
     )
     async def source_remove(self, info: Info, input: SourceRemoveInput) -> SourceRemovePayload:
-        require_role(info, Role.ADMIN)
         # The copies are every municipality's rows, past what an admin's row-level security
         # lets it touch: the system drops them, for this admin-authorised removal.
         async with info.context.db.session(None) as session:

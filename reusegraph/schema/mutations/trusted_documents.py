@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reusegraph.auth.principal import Role
 from reusegraph.schema.context import Info
-from reusegraph.schema.mutations.core import UserError, apply, require_role
+from reusegraph.schema.core.permissions import Scope, needs
+from reusegraph.schema.mutations.core import UserError, apply
 from reusegraph.schema.trusted_documents import TrustedDocument
 from reusegraph.store import trusted_documents
 from reusegraph.store.audit import Call
@@ -90,12 +91,12 @@ def _checked_hash(value: str) -> str:
 class TrustedDocumentMutations:
     @strawberry.mutation(
         description="Register a document for the trusted-documents mode; answers its hash"
-        " (admin). The same document and name again changes nothing."
+        " (admin). The same document and name again changes nothing.",
+        permission_classes=[needs(Role.ADMIN, scope=Scope.ANY)],
     )
     async def trusted_document_register(
         self, info: Info, input: TrustedDocumentRegisterInput
     ) -> TrustedDocumentRegisterPayload:
-        require_role(info, Role.ADMIN)
 
         async def work(session: AsyncSession, call: Call) -> str:
             name = _checked_name(input.name)
@@ -116,12 +117,12 @@ class TrustedDocumentMutations:
         )
 
     @strawberry.mutation(
-        description="Stop running a registered document in the trusted-documents mode (admin)."
+        description="Stop running a registered document in the trusted-documents mode (admin).",
+        permission_classes=[needs(Role.ADMIN, scope=Scope.ANY)],
     )
     async def trusted_document_remove(
         self, info: Info, input: TrustedDocumentRemoveInput
     ) -> TrustedDocumentRemovePayload:
-        require_role(info, Role.ADMIN)
 
         async def work(session: AsyncSession, call: Call) -> str:
             return await trusted_documents.remove(session, call, _checked_hash(input.hash))

@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reusegraph.auth.principal import Role
 from reusegraph.schema.context import Info
 from reusegraph.schema.core.ids import parse_uuid_id
+from reusegraph.schema.core.permissions import Scope, needs
 from reusegraph.schema.enums import Country
-from reusegraph.schema.mutations.core import UserError, apply, require_role
+from reusegraph.schema.mutations.core import UserError, apply
 from reusegraph.schema.mutations.field_checks import FieldChecks, given
 from reusegraph.store import vendor_writes
 from reusegraph.store.audit import Call
@@ -84,9 +85,11 @@ async def _payload(
 
 @strawberry.type
 class VendorMutations:
-    @strawberry.mutation(description="Add a vendor to the shared list (any editor or admin).")
+    @strawberry.mutation(
+        description="Add a vendor to the shared list (any editor or admin).",
+        permission_classes=[needs(Role.EDITOR, Role.ADMIN, scope=Scope.ANY)],
+    )
     async def vendor_create(self, info: Info, input: VendorCreateInput) -> VendorPayload:
-        require_role(info, Role.EDITOR, Role.ADMIN)
 
         async def work(session: AsyncSession, call: Call) -> str:
             checks = FieldChecks()
@@ -105,10 +108,10 @@ class VendorMutations:
 
     @strawberry.mutation(
         description="Correct a vendor (admin, or an editor of a municipality that is party to "
-        "an agreement with it)."
+        "an agreement with it).",
+        permission_classes=[needs(Role.EDITOR, Role.ADMIN, scope=Scope.PARTY)],
     )
     async def vendor_update(self, info: Info, input: VendorUpdateInput) -> VendorPayload:
-        require_role(info, Role.EDITOR, Role.ADMIN)
         vendor_id = parse_uuid_id(str(input.id), "Vendor", "input.id")
 
         async def work(session: AsyncSession, call: Call) -> str:

@@ -14,7 +14,8 @@ from reusegraph.auth.principal import Role
 from reusegraph.events import signing
 from reusegraph.events.url_guard import TargetRefused
 from reusegraph.schema.context import Info
-from reusegraph.schema.mutations.core import UserError, apply, require_role
+from reusegraph.schema.core.permissions import Scope, needs
+from reusegraph.schema.mutations.core import UserError, apply
 from reusegraph.schema.mutations.field_checks import FieldChecks
 from reusegraph.schema.webhooks import (
     WebhookEventType,
@@ -202,12 +203,12 @@ def _key(value: strawberry.ID, expected: str, field: str) -> uuid.UUID:
 class WebhookMutations:
     @strawberry.mutation(
         description="Be told of changes by signed HTTP POST (Standard Webhooks), at least"
-        " once and in order, about the processes you may read."
+        " once and in order, about the processes you may read.",
+        permission_classes=[needs(*ANYONE, scope=Scope.OWN_SUBSCRIPTIONS)],
     )
     async def webhook_subscribe(
         self, info: Info, input: WebhookSubscribeInput
     ) -> WebhookSubscribePayload:
-        require_role(info, *ANYONE)
         shown: list[str] = []
 
         async def work(session: AsyncSession, call: Call) -> str:
@@ -226,17 +227,25 @@ class WebhookMutations:
             client_mutation_id=outcome.client_mutation_id,
         )
 
-    @strawberry.mutation(description="Stop deliveries for now; events meanwhile wait for resume.")
+    @strawberry.mutation(
+        description="Stop deliveries for now; events meanwhile wait for resume.",
+        permission_classes=[needs(*ANYONE, scope=Scope.OWN_SUBSCRIPTIONS)],
+    )
     async def webhook_pause(self, info: Info, input: WebhookIdInput) -> WebhookSubscriptionPayload:
         return await _set_status(info, input, store.PAUSED, "webhookPause")
 
-    @strawberry.mutation(description="Deliver again, starting with what waited while paused.")
+    @strawberry.mutation(
+        description="Deliver again, starting with what waited while paused.",
+        permission_classes=[needs(*ANYONE, scope=Scope.OWN_SUBSCRIPTIONS)],
+    )
     async def webhook_resume(self, info: Info, input: WebhookIdInput) -> WebhookSubscriptionPayload:
         return await _set_status(info, input, store.ACTIVE, "webhookResume")
 
-    @strawberry.mutation(description="Delete a subscription and its delivery history.")
+    @strawberry.mutation(
+        description="Delete a subscription and its delivery history.",
+        permission_classes=[needs(*ANYONE, scope=Scope.OWN_SUBSCRIPTIONS)],
+    )
     async def webhook_delete(self, info: Info, input: WebhookIdInput) -> WebhookDeletePayload:
-        require_role(info, *ANYONE)
         key = _key(input.id, "WebhookSubscription", "id")
 
         async def work(session: AsyncSession, call: Call) -> str:
@@ -250,12 +259,12 @@ class WebhookMutations:
         )
 
     @strawberry.mutation(
-        description="Put failed deliveries back in line (same webhook-id, a new retry window)."
+        description="Put failed deliveries back in line (same webhook-id, a new retry window).",
+        permission_classes=[needs(*ANYONE, scope=Scope.OWN_SUBSCRIPTIONS)],
     )
     async def webhook_replay(
         self, info: Info, input: WebhookReplayInput
     ) -> WebhookSubscriptionPayload:
-        require_role(info, *ANYONE)
         delivery = subscription = None
         if input.delivery_id is not None:
             delivery = _key(input.delivery_id, "WebhookDelivery", "deliveryId")
@@ -284,7 +293,6 @@ class WebhookMutations:
 async def _set_status(
     info: Info, input: WebhookIdInput, status: str, name: str
 ) -> WebhookSubscriptionPayload:
-    require_role(info, *ANYONE)
     key = _key(input.id, "WebhookSubscription", "id")
 
     async def work(session: AsyncSession, call: Call) -> str:
