@@ -146,6 +146,27 @@ async def test_extensions_that_is_not_an_object_is_400(
         assert "`extensions` must be a JSON object" in only_error(response)["message"]
 
 
+@pytest.mark.parametrize(
+    ("content", "content_type", "status", "code"),
+    [
+        (b"", "application/json", 400, "BAD_REQUEST"),
+        (b"{not json", "application/json", 400, "BAD_REQUEST"),
+        (b'[{"query": "{ __typename }"}]', "application/json", 400, "BAD_REQUEST"),
+        (b'"a string"', "application/json", 400, "BAD_REQUEST"),
+        (b'{"query": 1}', "application/json", 400, "BAD_REQUEST"),
+        (b"{ __typename }", "text/plain", 415, "UNSUPPORTED_MEDIA_TYPE"),
+    ],
+)
+async def test_a_request_that_is_no_graphql_request_is_refused_with_a_code(
+    http: httpx.AsyncClient, content: bytes, content_type: str, status: int, code: str
+) -> None:
+    response = await http.post(
+        "/graphql", content=content, headers={"content-type": content_type, "accept": SPEC}
+    )
+    assert response.status_code == status, response.text
+    assert only_error(response)["extensions"]["code"] == code
+
+
 async def test_extensions_as_an_object_is_fine(http: httpx.AsyncClient) -> None:
     response = await post(http, {"query": "{ __typename }", "extensions": {"some": "value"}})
     assert response.json()["data"] == {"__typename": "Query"}

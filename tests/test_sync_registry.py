@@ -389,6 +389,9 @@ async def test_the_cli_adds_lists_syncs_and_removes_a_source(
     assert code == 0, err
     assert "remote-a: 1 pages" in err  # progress, then the run's summary
     assert "remote-a: ok (1 pages, 2 upserted" in err
+    code, _, err = await cli("sync", "no-such-source", env=env)
+    assert code == 2, "a source that does not exist is not a sync that went well"
+    assert "no source 'no-such-source'" in err
     code, out, _ = await cli("source", "list", env=env)
     assert code == 0
     assert "remote-a" in out

@@ -419,7 +419,7 @@ def _add_sync_command(commands: "argparse._SubParsersAction[argparse.ArgumentPar
         "sync",
         help="pull mirrored sources now (all of them without SOURCE)",
         description="Each run resumes from the source's last committed cursor. Exit status 1"
-        " when a source failed.",
+        " when a source failed, 2 when a SOURCE named is unknown or not mirrored.",
     )
     sync.add_argument("sources", nargs="*", metavar="SOURCE")
     sync.add_argument("--force", action="store_true", help="ignore an open circuit breaker")
@@ -473,6 +473,8 @@ def _sync(args: argparse.Namespace, settings: Settings) -> None:
         if args.watch is None:
             break
         time.sleep(args.watch)
+    if any(run.outcome in (RunOutcome.UNKNOWN, RunOutcome.NOT_MIRRORED) for run in results):
+        raise SystemExit(2)
     if any(run.outcome is RunOutcome.FAILED for run in results):
         raise SystemExit(1)
 

@@ -69,8 +69,19 @@ SUBSCRIPTIONS_ELSEWHERE = (
 _STRAWBERRY_REFUSALS = (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError)
 
 
+_STATUS_CODES = {
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
+
+
 class RequestError(Exception):
-    """The request is not a GraphQL request we can run: answered before execution."""
+    """The request is not a GraphQL request we can run: answered before execution.
+
+    Every answer's error has a code (clients, the request log and the error metric go by
+    it), so one not given is that of the status."""
 
     def __init__(
         self,
@@ -82,7 +93,7 @@ class RequestError(Exception):
         super().__init__(message)
         self.status = status
         self.headers = headers or {}
-        self.code = code
+        self.code = code or _STATUS_CODES.get(status, "BAD_REQUEST")
 
 
 @dataclass(frozen=True)
