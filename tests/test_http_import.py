@@ -163,6 +163,8 @@ async def test_another_municipalitys_rows_are_refused(importer: Importer) -> Non
     report = response.json()
     assert {e["row"] for e in report["errors"]} == {"row 2", "row 3"}
     assert all(A in e["message"] for e in report["errors"])
+    assert all(f"your own municipality {B}" in e["message"] for e in report["errors"])
+    assert not any("--municipality" in e["message"] for e in report["errors"]), "no CLI here"
     assert await importer.titles() == []
 
 

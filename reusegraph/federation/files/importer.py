@@ -100,6 +100,7 @@ async def run_import(
         csv=format is not FileFormat.JSON,
         source=options.source,
         municipality=options.municipality,
+        for_caller=options.as_caller,
     )
     first_pass = read_rows(path, format)
     if format is FileFormat.XLSX:  # the workbook reader (openpyxl) only when one is imported

@@ -52,11 +52,14 @@ class RowChecker:
         csv: bool,
         source: str | None = None,
         municipality: str | None = None,
+        for_caller: bool = False,
     ) -> None:
         self.directory = directory
         self.csv = csv
         self.source = source
         self.municipality = municipality
+        self.for_caller = for_caller
+        """The municipality is the caller's own (``POST /import``), not a CLI option."""
         self.owner_of = {m: code for code, (_, owners) in directory.sources.items() for m in owners}
         """Municipality -> the one source its processes come from."""
         self.official_owners: dict[str, str] = {}
@@ -93,6 +96,11 @@ class RowChecker:
 
     def _check_options(self) -> None:
         if self.municipality is not None and not self._known(self.municipality):
+            if self.for_caller:
+                raise ImportRefused(
+                    f"your municipality {self.municipality} is neither registered nor in the"
+                    " official municipality lists; an admin registers it (municipalityRegister)"
+                )
             raise ImportRefused(
                 f"--municipality {self.municipality}: not a registered municipality;"
                 " codes look like DK-0746 (the `municipalities` query lists them)"
@@ -244,13 +252,14 @@ class RowChecker:
             )
             return None
         if self.municipality is not None and code != self.municipality:
-            row.problem(
-                "municipality_code",
-                code,
-                f"this row is {code}'s but --municipality says {self.municipality}; fix the"
-                " row, or leave the option out",
-                csv=self.csv,
+            why = (
+                f"this row is {code}'s, but you import for your own municipality"
+                f" {self.municipality} only; fix the row, or leave it to {code}'s editors"
+                if self.for_caller
+                else f"this row is {code}'s but --municipality says {self.municipality}; fix"
+                " the row, or leave the option out"
             )
+            row.problem("municipality_code", code, why, csv=self.csv)
             return None
         return code
 
