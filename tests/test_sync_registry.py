@@ -152,7 +152,36 @@ async def test_registration_names_every_field_at_fault(
     assert fields == {"code", "endpoint", "tokenUrl", "clientId", "schedule"}
     unknown_owner = register_input(remote, owners=["NO-9999"])
     body = await gateway.call(gateway.token(A, "admin"), REGISTER, input=unknown_owner)
-    assert body["data"]["sourceRegister"]["userErrors"][0]["field"] == ["owners"]
+    error = body["data"]["sourceRegister"]["userErrors"][0]
+    assert error["field"] == ["owners"]
+    assert "NO-9999" in error["message"]
+    assert "reusegraph municipality add" in error["message"], "it says how to register it"
+
+
+async def test_an_official_owner_not_registered_yet_is_registered_with_the_source(
+    gateway: Gateway, remote: RemoteRegistry
+) -> None:
+    bergen = "NO-4601"  # in the official list, not registered in this gateway
+    spec = register_input(remote, code="bergen-registry", owners=[bergen])
+    body = await gateway.call(gateway.token(A, "admin"), REGISTER, input=spec)
+    payload = body["data"]["sourceRegister"]
+    assert payload["userErrors"] == [], payload
+    assert payload["source"]["owners"] == [bergen]
+    async with gateway.db.session(None) as session:
+        found = (
+            await session.execute(
+                text("SELECT name, org_number FROM municipality WHERE code = :c"), {"c": bergen}
+            )
+        ).one()
+        audited = await session.scalar(
+            text(
+                "SELECT count(*) FROM audit_entry WHERE entity_id = :c"
+                " AND action = 'municipalityRegister'"
+            ),
+            {"c": bergen},
+        )
+    assert tuple(found) == ("Bergen kommune", "964338531")
+    assert audited == 1
 
 
 async def test_only_admins_register_and_remove_sources(

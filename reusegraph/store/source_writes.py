@@ -14,11 +14,12 @@ from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reusegraph.store import audit
+from reusegraph.store import audit, municipality_register
 from reusegraph.store.audit import Call
 from reusegraph.store.enums import SourceKind
 from reusegraph.store.models import Municipality, Source, source_owner
 from reusegraph.store.models.sources import SourceAuth
+from reusegraph.store.official_municipalities import official
 from reusegraph.store.write_errors import FieldError, WriteForbidden, WriteRejected, rejected
 from reusegraph.store.write_rules import registers_own_file_source, require_admin
 
@@ -145,8 +146,18 @@ async def register_source(session: AsyncSession, call: Call, spec: SourceSpec) -
         ).scalars()
     )
     unknown = sorted(set(spec.owners) - known)
+    if not own_file_source:  # an admin naming an official municipality means that one
+        for code in [code for code in unknown if official(code) is not None]:
+            await municipality_register.register_official(session, call, code)
+            unknown.remove(code)
     if unknown:
-        raise rejected("NOT_FOUND", f"Unknown municipality: {', '.join(unknown)}.", "owners")
+        raise rejected(
+            "NOT_FOUND",
+            f"Unknown municipality: {', '.join(unknown)}; it is in no official list, so an"
+            " admin registers it first (municipalityRegister, or `reusegraph municipality"
+            " add CODE --name NAME`).",
+            "owners",
+        )
     await _refuse_owned_elsewhere(session, spec)
     values = {k: v for k, v in asdict(spec).items() if k != "owners"}
     before = (
