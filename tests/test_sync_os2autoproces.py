@@ -108,3 +108,27 @@ async def test_a_refused_api_key_fails_the_run_and_keeps_the_data(
     assert "refused the API key" in (run.error or "")
     assert set(await mirrored(empty_db, "syddjurs-os2")) == {"1203", "1322"}
     assert (await source_row(empty_db, "syddjurs-os2"))["last_outcome"] == "failed"
+
+
+async def test_a_regions_process_arrives_and_an_owner_in_no_list_is_reported_by_name(
+    empty_db: Database, fake: FakeOs2autoproces
+) -> None:
+    page = json.loads(fixture_page(1))
+    items = page["_embedded"]["processes"]
+    syddjurs = next(p for p in items if p["cvr"] == "29189978")
+    region = {**syddjurs, "id": 1400, "cvr": "", "municipalityName": "Region Midtjylland"}
+    nowhere = {**syddjurs, "id": 1401, "cvr": "12345678", "municipalityName": "Ingenby Kommune"}
+    page["_embedded"]["processes"] = [*items, region, nowhere]
+    fake.pages[1] = json.dumps(page)
+
+    run = await sync(empty_db)
+
+    records = await mirrored(empty_db, "syddjurs-os2")
+    assert records["1400"]["municipality_code"] == "DK-1082", "a region, as the Excel export has it"
+    assert "DK-1082 Region Midtjylland" in run.registered
+    assert "1401" not in records
+    assert run.outcome == "partial", run
+    why = dict(run.skipped + run.dropped)["1401"]
+    assert "'Ingenby Kommune'" in why, why
+    assert "official lists" in why, why
+    assert "MunicipalityDirectory" not in why, "the message speaks to the user, not the code"

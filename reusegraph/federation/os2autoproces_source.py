@@ -10,6 +10,7 @@ import json
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import httpx
@@ -22,7 +23,9 @@ from reusegraph.federation.errors import (
     RemoteUnreachable,
     SyncError,
 )
+from reusegraph.federation.os2autoproces.municipalities import MunicipalityDirectory
 from reusegraph.store.mirror_records import CatalogItem, LinkItem, MirrorRecord, VendorRef
+from reusegraph.store.official_municipalities import official_municipalities
 from reusegraph.store.umbrellas import UMBRELLA_TYPES
 
 
@@ -51,6 +54,18 @@ class ListingPage:
     next_url: str | None
 
 
+@cache
+def official_directory() -> MunicipalityDirectory:
+    """Owners by CVR or name: the 98 municipalities OS2autoproces knows and the Danish
+    regions of the official lists, the same for the REST listing and the Excel export, so
+    a region's processes arrive by either way."""
+    listed = [m for m in official_municipalities() if m.country == "DK" and m.valid_to is None]
+    return MunicipalityDirectory(
+        extra_by_cvr={m.org_number: m.code for m in listed if m.org_number},
+        extra_by_name={m.name: m.code for m in listed},
+    )
+
+
 async def listing(
     endpoint: str,
     api_key: str,
@@ -64,6 +79,7 @@ async def listing(
         endpoint,
         api_key,
         client=client,
+        directory=official_directory(),
         page_size=page_size,
         start_url=start_url,
         request_timeout=httpx.Timeout(request_timeout, connect=min(request_timeout, 5.0)),
@@ -91,6 +107,9 @@ def mirror_record(record: os2autoproces.MappedProcess) -> MirrorRecord:
         umbrella_members=list(record.umbrella_children)
         if values.get("type") in UMBRELLA_TYPES
         else None,
+        refused=None
+        if record.storable
+        else "; ".join(f"{p.field} {p.value!r}: {p.message}" for p in record.problems),
     )
 
 

@@ -123,6 +123,9 @@ class MirrorRecord:
     """Source ids of the umbrellas it belongs to; None: the source does not say (kept)."""
     umbrella_members: list[str] | None = None
     """For an umbrella: source ids of its members; None: the source does not say (kept)."""
+    refused: str | None = None
+    """Why the source's adapter could not map it (the value and what is wrong), in the
+    source's own terms; such a record is skipped with this reason."""
 
     @property
     def municipality(self) -> str | None:
@@ -167,6 +170,8 @@ def check(record: MirrorRecord, values: dict[str, Any] | None = None) -> str | N
 
     ``values``: ``complete(record)``, when the caller has it already.
     """
+    if record.refused is not None:
+        return record.refused
     if values is None:
         values = complete(record)
     if not record.source_id or len(record.source_id) > 255:

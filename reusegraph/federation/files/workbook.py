@@ -13,28 +13,18 @@ from pathlib import Path
 from reusegraph.federation.files.reading import FileUnreadable, RawRow
 from reusegraph.federation.os2autoproces.errors import SourceFormatError
 from reusegraph.federation.os2autoproces.export import NOTES, read_export
-from reusegraph.federation.os2autoproces.municipalities import MunicipalityDirectory
 from reusegraph.federation.os2autoproces.records import MappedProcess, Problem
 from reusegraph.federation.os2autoproces.report import MappingReport
 from reusegraph.federation.os2autoproces.vocabulary import EXPORT_COLUMNS
-from reusegraph.federation.os2autoproces_source import mirror_record
-from reusegraph.store.official_municipalities import official_municipalities
+from reusegraph.federation.os2autoproces_source import mirror_record, official_directory
 
 __all__ = ["NOTES", "export_rows"]
-
-
-def _directory() -> MunicipalityDirectory:
-    listed = [m for m in official_municipalities() if m.country == "DK" and m.valid_to is None]
-    return MunicipalityDirectory(
-        extra_by_cvr={m.org_number: m.code for m in listed if m.org_number},
-        extra_by_name={m.name: m.code for m in listed},
-    )
 
 
 def export_rows(path: Path, report: MappingReport | None = None) -> Iterator[RawRow]:
     """Rows numbered as Excel shows them (the header is row 1); raises ``FileUnreadable``
     before the first row for a workbook that is not the export."""
-    mapped = read_export(path, directory=_directory(), report=report)
+    mapped = read_export(path, directory=official_directory(), report=report)
     try:
         first = next(mapped, None)
     except SourceFormatError as error:

@@ -109,7 +109,8 @@ def map_process(
     problems = builder.record.problems
     for column, field in _REQUIRED_FROM.items():
         missing = row[column] is None  # type: ignore[literal-required]
-        if missing and not any(p.field == field for p in problems):
+        said = set(OWNER_FIELDS) if column == "municipality_code" else {field}
+        if missing and not any(p.field in said for p in problems):
             problems.append(Problem(source_id, field, item.get(field), "required; not stored"))
     row["extras"] = builder.extras
     report.add(builder.record)
@@ -136,6 +137,7 @@ def _resolve_owner(
         builder.invalid(
             field,
             value,
-            f"no municipality code is known for CVR {cvr!r} / name {name!r}; "
-            "a region or authority must be added to the MunicipalityDirectory",
+            f"no municipality code is known for CVR {cvr!r} / name {name!r}: neither is in"
+            " the official lists of Danish municipalities and regions"
+            " (reusegraph/store/reference), so this owner's processes are not stored",
         )
