@@ -83,6 +83,7 @@ async def test_municipalities_cover_both_countries(demo_db: Database) -> None:
     assert by_code["DK-0746"].currency == "DKK"
     assert by_code["DK-0746"].fte_hours_per_year == 1924
     assert by_code["NO-5001"].org_number == "942110464"
+    assert by_code["DK-0746"].org_number == "29189633", "the CVR of the official list"
     assert by_code["NO-5001"].currency == "NOK"
     assert by_code["NO-5001"].fte_hours_per_year == 1695
     assert by_code["NO-5030"].merged_into_code == "NO-5001"

@@ -27,6 +27,7 @@ from reusegraph.store.enums import (
     Status,
     Visibility,
 )
+from reusegraph.store.official_municipalities import official
 
 DEMO_NAMESPACE = uuid.UUID("6f1d7c2e-5b7a-4c51-9a0e-2d8f3c4b9e10")
 SOURCE_CODE = "demo"
@@ -57,7 +58,8 @@ SOURCE: Row = complete(
     },
 )
 
-# code, name, region, population band, org number (only where verified), merged into, note
+# code, name, region, population band, org number (None: the official list's, if it has one),
+# merged into, note
 _MUNICIPALITIES: list[tuple[str, str, str, str, str | None, str | None, str | None]] = [
     ("DK-0746", "Skanderborg Kommune", "Region Midtjylland", "BELOW_100000", None, None, None),
     ("DK-0706", "Syddjurs Kommune", "Region Midtjylland", "BELOW_45000", None, None, None),
@@ -128,6 +130,12 @@ FRAMEWORK_ID = demo_id("agreement", "NO-5001/rammeavtale-rpa-2019")
 PILOT_ID = demo_id("agreement", "NO-5001/pilot-avo-2018")
 
 
+def _official_org_number(code: str) -> str | None:
+    """The CVR or organisasjonsnummer the shipped official list gives (store/reference)."""
+    listed = official(code)
+    return listed.org_number if listed is not None else None
+
+
 def _municipalities(rows: DemoRows) -> None:
     for code, name, region, band, org, merged, note in _MUNICIPALITIES:
         country = code[:2]
@@ -138,7 +146,7 @@ def _municipalities(rows: DemoRows) -> None:
                     "code": code,
                     "name": name,
                     "country": country,
-                    "org_number": org,
+                    "org_number": org or _official_org_number(code),
                     "region": region,
                     "population_band": band,
                     "fte_hours_per_year": FTE_HOURS[country],
