@@ -86,6 +86,20 @@ async def test_refusals_log_their_error_codes(
     assert first["issuer"] is None
     assert second["status"] == 400
     assert second["operationName"] is None
+    assert second["errorCodes"] == ["BAD_REQUEST"]
+
+
+async def test_a_query_refused_as_too_costly_logs_what_it_would_have_cost(
+    empty_db: Database, local_issuer: LocalIssuer
+) -> None:
+    big = "{ processes(first: 500) { nodes { title municipality { name } } } }"
+    async with logged_server(empty_db, local_issuer, max_cost=100) as (http, lines):
+        response = await http.post("/graphql", json={"query": big})
+        error = response.json()["errors"][0]
+        assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    entry = only_line(lines)
+    assert entry["errorCodes"] == ["QUERY_TOO_COMPLEX"]
+    assert entry["cost"] == error["extensions"]["cost"] > 100
 
 
 async def test_slow_requests_log_their_statement_count(

@@ -111,7 +111,9 @@ class RequestObserver:
             current.reset(token)
             record.duration = time.perf_counter() - record.started
             _read_errors(record, bytes(head))
-            record.cost = _read_cost(bytes(tail))
+            cost = _read_cost(bytes(tail))
+            if cost is not None:
+                record.cost = cost
             if record.status == 0:
                 record.status = 500
             for sink in self.sinks:
@@ -132,6 +134,9 @@ def _read_errors(record: RequestRecord, head: bytes) -> None:
         extensions = error.get("extensions")
         code = extensions.get("code") if isinstance(extensions, dict) else None
         record.error_codes.append(code if isinstance(code, str) else "UNKNOWN")
+        refused_at = extensions.get("cost") if isinstance(extensions, dict) else None
+        if isinstance(refused_at, int) and not isinstance(refused_at, bool):
+            record.cost = refused_at  # too costly: what it would have cost
         message = error.get("message")
         record.error_messages.append(message if isinstance(message, str) else "")
 
