@@ -67,6 +67,23 @@ def test_schema_command_prints_the_sdl() -> None:
     assert "type Query {" in result.stdout
 
 
+def test_a_listing_piped_into_a_reader_that_stops_early_ends_quietly() -> None:
+    """`reusegraph municipality list --official | head -1`: the list (80 kB) is more than a
+    pipe holds, so the command writes on after the reader has gone."""
+    child = subprocess.Popen(
+        [*REUSEGRAPH, "municipality", "list", "--official"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert child.stdout is not None
+    first = os.read(child.stdout.fileno(), 40)
+    child.stdout.close()
+    _, err = child.communicate(timeout=60)
+    assert first.startswith(b"code")
+    assert b"Traceback" not in err, err.decode()
+    assert child.returncode == 141, "128 + SIGPIPE, as a shell tool that lost its reader"
+
+
 def _free_port() -> int:
     import socket
 

@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -513,3 +514,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         args.run(args, settings)
     except SettingsError as error:  # found only when a command needs it (no database)
         parser.exit(2, f"reusegraph: {error}\n")
+    except BrokenPipeError:
+        # The reader stopped early (`... | head`): end as shell tools do, without a
+        # traceback, and without a second error when Python flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(141) from None
