@@ -69,3 +69,32 @@ async def test_metrics_behind_a_bearer_token_refuse_a_scrape_without_it(
     assert wrong.status_code == 401
     assert allowed.status_code == 200
     assert "reusegraph_graphql_requests" in allowed.text
+
+
+async def test_refusals_are_counted_by_the_limit_that_refused_them(empty_db: Database) -> None:
+    await b.insert_rows(empty_db, municipality=[b.municipality(A)])
+    app = create_app(Settings(max_depth=3, max_cost=400, rate_limit=300), url_of(empty_db))
+    deep = "{ processes { nodes { municipality { reuseGiven { processes } } } } }"
+    costly = "{ processes(first: 500) { nodes { title } } }"
+    small = "{ processes(first: 50) { totalCount nodes { title } } }"
+    async with serving(app) as base, httpx.AsyncClient(base_url=base, timeout=30) as http:
+        before = samples((await http.get("/metrics")).text)
+        codes = []
+        for query in (deep, costly):
+            body = (await http.post("/graphql", json={"query": query})).json()
+            codes.append(body["errors"][0]["extensions"]["code"])
+        for _ in range(20):  # each costs about 51 of the 300 points
+            if (await http.post("/graphql", json={"query": small})).status_code == 429:
+                codes.append("RATE_LIMITED")
+                break
+        after = samples((await http.get("/metrics")).text)
+    assert codes == ["QUERY_TOO_DEEP", "QUERY_TOO_COMPLEX", "RATE_LIMITED"]
+
+    def refusals(scrape: dict[str, list[tuple[dict[str, str], float]]]) -> dict[str, float]:
+        found = scrape.get("reusegraph_graphql_refusals_total", [])
+        return {labels["limit"]: value for labels, value in found}
+
+    counted = {
+        limit: value - refusals(before).get(limit, 0) for limit, value in refusals(after).items()
+    }
+    assert {limit: n for limit, n in counted.items() if n} == {"depth": 1, "cost": 1, "rate": 1}
