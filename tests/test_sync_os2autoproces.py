@@ -5,11 +5,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from reusegraph.federation.os2autoproces.fields import IGNORED_FIELDS
 from reusegraph.federation.sync import RunResult
 from reusegraph.store.engine import Database
 from reusegraph.store.source_writes import SourceSpec, register_source
 from tests.fixtures.os2autoproces.server import FakeOs2autoproces, fixture_page
 from tests.support import builders as b
+from tests.support.cli import reusegraph
 from tests.support.http import serving
 from tests.support.remotes import ADMIN, mirrored, source_row, sync_once
 
@@ -132,3 +134,24 @@ async def test_a_regions_process_arrives_and_an_owner_in_no_list_is_reported_by_
     assert "'Ingenby Kommune'" in why, why
     assert "official lists" in why, why
     assert "MunicipalityDirectory" not in why, "the message speaks to the user, not the code"
+
+
+async def test_a_sync_reports_what_became_of_every_os2autoproces_field(
+    empty_db: Database, fake: FakeOs2autoproces
+) -> None:
+    run = await sync(empty_db)
+    assert run.outcome == "ok", run.error
+    assert run.fields["title"] == {"mapped": 5}
+    assert run.fields["services"]["extras"] >= 1, "IT systems outside the vocabulary are kept"
+    assert run.fields["timeSpendComputedTotal"] == {"derived": 5}
+    kept = {"mapped", "extras", "derived", "empty"}
+    for name, outcomes in run.fields.items():
+        if "ignored" in outcomes:  # HAL links, the caller's flags: each has its reason
+            assert name in IGNORED_FIELDS, name
+        else:
+            assert set(outcomes) <= kept, (name, outcomes)
+
+    done = await reusegraph(empty_db, "sync", "syddjurs-os2")
+    assert done.returncode == 0, done.stderr
+    assert "syddjurs-os2: OS2autoproces fields:" in done.stderr
+    assert "  title: 5 mapped" in done.stderr.splitlines()

@@ -471,6 +471,11 @@ def _sync(args: argparse.Namespace, settings: Settings) -> None:
                 f"{run.source}: {run.outcome} ({run.pages} pages, {run.counts()}){detail}",
                 file=sys.stderr,
             )
+            if run.fields and args.watch is None:
+                print(f"{run.source}: OS2autoproces fields:", file=sys.stderr)
+                for name, outcomes in run.fields.items():
+                    told = ", ".join(f"{n} {outcome}" for outcome, n in outcomes.items())
+                    print(f"  {name}: {told}", file=sys.stderr)
         if args.watch is None:
             break
         time.sleep(args.watch)

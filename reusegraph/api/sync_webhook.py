@@ -72,6 +72,7 @@ class SourceSyncWebhook:
                     "dropped": len(run.dropped),
                     "registered": run.registered,
                     "unserved": run.unserved,
+                    "fields": run.fields,
                     "error": run.error,
                 },
                 status_code=status,

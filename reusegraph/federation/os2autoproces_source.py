@@ -74,12 +74,14 @@ async def listing(
     start_url: str | None,
     page_size: int,
     request_timeout: float,
+    report: os2autoproces.MappingReport | None = None,
 ) -> AsyncGenerator[ListingPage]:
     pages = os2autoproces.fetch_pages(
         endpoint,
         api_key,
         client=client,
         directory=official_directory(),
+        report=report,
         page_size=page_size,
         start_url=start_url,
         request_timeout=httpx.Timeout(request_timeout, connect=min(request_timeout, 5.0)),

@@ -44,6 +44,7 @@ from reusegraph.store.sync_writes import PageOutcome
 
 if TYPE_CHECKING:
     from reusegraph.federation import os2autoproces_source as os2
+    from reusegraph.federation.os2autoproces.report import MappingReport
 
 log = logging.getLogger("reusegraph.sync")
 STATISTICS_CHECK_ROWS = 500
@@ -76,6 +77,9 @@ class RunResult:
     unserved: list[str] = field(default_factory=list)
     """Optional contract fields the remote does not know (an older reusegraph): the run
     asked without them, and what they carry was kept as it was."""
+    fields: dict[str, dict[str, int]] = field(default_factory=dict)
+    """An OS2autoproces listing: per field of the source, how many values were mapped,
+    kept in ``extras``, derived, empty or invalid (none is dropped)."""
     error: str | None = None
 
     def add(self, outcome: PageOutcome, brought: BroughtOwners) -> None:
@@ -354,9 +358,26 @@ class SyncEngine:
         if not source.endpoint:
             raise SourceMisconfigured(f"source {source.code} has no endpoint")
         # Here, not at the top: it brings openpyxl, which a feed-only sync never needs.
-        from reusegraph.federation import os2autoproces_source as os2
+        from reusegraph.federation.os2autoproces.report import MappingReport
 
         api_key = read_secret(source.secret_ref, source.code)
+        mapping = MappingReport()
+        try:
+            await self._list_pages(source, owners, result, api_key, mapping)
+        finally:
+            result.fields = {name: mapping.counts(name) for name in sorted(mapping.fields)}
+
+    async def _list_pages(
+        self,
+        source: Any,
+        owners: list[str],
+        result: RunResult,
+        api_key: str,
+        mapping: "MappingReport",
+    ) -> None:
+        """The listing from its stored cursor; resumes at the page a retryable error hit."""
+        from reusegraph.federation import os2autoproces_source as os2
+
         scan = os2.ScanCursor.load(source.cursor)
         if source.cursor is None:
             await self._write(source, owners, [], [], scan.dump(), result, count=False)
@@ -369,6 +390,7 @@ class SyncEngine:
                 start_url=scan.next_url,
                 page_size=source.page_size,
                 request_timeout=float(source.timeout_seconds),
+                report=mapping,
             )
             try:
                 async with aclosing(pages):
