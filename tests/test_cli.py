@@ -67,6 +67,16 @@ def test_schema_command_prints_the_sdl() -> None:
     assert "type Query {" in result.stdout
 
 
+@pytest.mark.parametrize("flag", [["--due"], ["--watch", "60"]])
+def test_sync_refuses_named_sources_with_due_or_watch_instead_of_syncing_others(
+    flag: list[str],
+) -> None:
+    result = run("sync", "oslo-registry", *flag)
+    assert result.returncode == 2
+    assert "name no SOURCE with them" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_a_listing_piped_into_a_reader_that_stops_early_ends_quietly() -> None:
     """`reusegraph municipality list --official | head -1`: the list (80 kB) is more than a
     pipe holds, so the command writes on after the reader has gone."""

@@ -440,6 +440,13 @@ def _sync(args: argparse.Namespace, settings: Settings) -> None:
     from reusegraph.observability import tracing
     from reusegraph.store.enums import RunOutcome
 
+    if args.sources and (args.due or args.watch is not None):
+        print(
+            "reusegraph sync: --due and --watch sync every source due by its schedule;"
+            " name no SOURCE with them (or leave them out to sync the SOURCEs named now)",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
     url = resolve_database(settings).url
     tracing.configure()  # a sync from the CLI is traced like the server's, remotes included
 
