@@ -143,6 +143,13 @@ async def test_dry_run_then_apply(importer: Importer) -> None:
     assert again.json()["changes"] == []
     assert again.json()["sources"][0]["unchanged"] == 2
 
+    query = f'{{ municipality(code: "{A}") {{ source {{ code kind }} }} }}'
+    answer = await importer.http.post("/graphql", json={"query": query})
+    assert answer.json()["data"]["municipality"]["source"] == {
+        "code": f"file-{A.lower()}",
+        "kind": "FILE",
+    }, "the municipality names the source its processes now come from"
+
 
 async def test_a_file_with_a_bad_row_writes_nothing(importer: Importer) -> None:
     bad = CSV + f"T-3;Noget;Færdig;Offentlig;{A}\n"

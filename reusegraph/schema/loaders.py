@@ -209,6 +209,9 @@ class Loaders:
         )
         self.source_by_code: DataLoader[str, Row[Any] | None] = _one(bind(sources.sources_by_code))
         self.owners_by_source: DataLoader[str, list[str]] = _many(bind(sources.owners_by_source))
+        self.source_code_by_municipality: DataLoader[str, str | None] = _one(
+            bind(sources.owning_source_by_municipality)
+        )
         if tracing.enabled():
             for name, value in vars(self).items():
                 if isinstance(value, DataLoader):

@@ -79,13 +79,18 @@ class Municipality(Node):
             return None
         return await Municipality.load(info, self._merged_into_code)
 
-    @strawberry.field
+    @strawberry.field(
+        description="The source its processes come from (its one owning source); null while"
+        " none does."
+    )
     async def source(self, info: Info) -> SourceRef | None:
         from reusegraph.schema.sources import Source as SourceType
 
-        if self._source_code is None:
+        loaders = info.context.loaders
+        code = await loaders.source_code_by_municipality.load(self.code) or self._source_code
+        if code is None:
             return None
-        row = await info.context.loaders.source_by_code.load(self._source_code)
+        row = await loaders.source_by_code.load(code)
         return SourceType.from_row(row) if row else None
 
     @classmethod

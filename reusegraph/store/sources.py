@@ -106,6 +106,14 @@ async def sources_by_code(reader: Reader, codes: Sequence[str]) -> dict[str, Row
     return {row.code: row for row in rows}
 
 
+async def owning_source_by_municipality(reader: Reader, codes: Sequence[str]) -> dict[str, str]:
+    """The one source each municipality's processes come from (migration 0011's index)."""
+    statement = select(SO.c.municipality_code, SO.c.source_code).where(
+        SO.c.municipality_code.in_(codes)
+    )
+    return {municipality: source for municipality, source in (await reader.execute(statement))}
+
+
 async def owners_by_source(reader: Reader, codes: Sequence[str]) -> dict[str, list[str]]:
     statement = (
         select(SO.c.source_code, SO.c.municipality_code)
