@@ -64,6 +64,18 @@ async def test_the_excel_export_imports_row_by_row_and_again_changes_nothing(
     assert {r["version"] for r in after} == {1}
 
 
+async def test_an_owner_an_admin_registered_is_found_by_its_name(
+    empty_db: Database, tmp_path: Path
+) -> None:
+    """Not in any official list (an authority), but registered here: its rows import."""
+    center = b.municipality("DK-9001", name="Atlantis Kommune")
+    await b.insert_rows(empty_db, municipality=[b.municipality("DK-0746"), center])
+    done = await reusegraph(empty_db, "import", str(_workbook(tmp_path)))
+    assert done.returncode == 0, done.stderr
+    stored = await rows(empty_db, "SELECT source_code FROM process WHERE source_id = '9001'")
+    assert stored == [{"source_code": "file-dk-9001"}]
+
+
 def _every_column_filled() -> dict[str, Any]:
     """A process of the fixture with a value in each of the export's 62 columns."""
     return {

@@ -4,6 +4,7 @@ import json
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import text
 
 from reusegraph.federation.os2autoproces.fields import IGNORED_FIELDS
 from reusegraph.federation.sync import RunResult
@@ -133,7 +134,17 @@ async def test_a_regions_process_arrives_and_an_owner_in_no_list_is_reported_by_
     why = dict(run.skipped + run.dropped)["1401"]
     assert "'Ingenby Kommune'" in why, why
     assert "official lists" in why, why
+    assert "reusegraph municipality add" in why, "it says what to do"
     assert "MunicipalityDirectory" not in why, "the message speaks to the user, not the code"
+
+    # An admin registers the authority (by its CVR) and gives it to this source.
+    ingenby = b.municipality("DK-9002", name="Ingenby Kommune", org_number="12345678")
+    await b.insert_rows(empty_db, municipality=[ingenby])
+    async with empty_db.session(None) as session:
+        await session.execute(text("INSERT INTO source_owner VALUES ('syddjurs-os2', 'DK-9002')"))
+    again = await sync(empty_db)
+    assert again.outcome == "ok", again.error
+    assert (await mirrored(empty_db, "syddjurs-os2"))["1401"]["municipality_code"] == "DK-9002"
 
 
 async def test_a_sync_reports_what_became_of_every_os2autoproces_field(

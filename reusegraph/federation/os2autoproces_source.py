@@ -7,10 +7,9 @@ contains are deleted (the tombstones a full listing implies).
 """
 
 import json
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
 import httpx
@@ -54,16 +53,18 @@ class ListingPage:
     next_url: str | None
 
 
-@cache
-def official_directory() -> MunicipalityDirectory:
-    """Owners by CVR or name: the 98 municipalities OS2autoproces knows and the Danish
-    regions of the official lists, the same for the REST listing and the Excel export, so
-    a region's processes arrive by either way."""
+def owner_directory(
+    names: Mapping[str, str] | None = None, org_numbers: Mapping[str, str] | None = None
+) -> MunicipalityDirectory:
+    """Owners by CVR or name: the 98 municipalities OS2autoproces knows, the Danish regions
+    of the official lists and the Danish ones registered here (code -> name, code -> CVR:
+    an authority an admin registered), the same for the REST listing and the Excel export."""
     listed = [m for m in official_municipalities() if m.country == "DK" and m.valid_to is None]
-    return MunicipalityDirectory(
-        extra_by_cvr={m.org_number: m.code for m in listed if m.org_number},
-        extra_by_name={m.name: m.code for m in listed},
-    )
+    by_cvr = {m.org_number: m.code for m in listed if m.org_number}
+    by_name = {m.name: m.code for m in listed}
+    by_cvr |= {cvr: code for code, cvr in (org_numbers or {}).items() if code.startswith("DK-")}
+    by_name |= {name: code for code, name in (names or {}).items() if code.startswith("DK-")}
+    return MunicipalityDirectory(extra_by_cvr=by_cvr, extra_by_name=by_name)
 
 
 async def listing(
@@ -75,12 +76,13 @@ async def listing(
     page_size: int,
     request_timeout: float,
     report: os2autoproces.MappingReport | None = None,
+    directory: MunicipalityDirectory | None = None,
 ) -> AsyncGenerator[ListingPage]:
     pages = os2autoproces.fetch_pages(
         endpoint,
         api_key,
         client=client,
-        directory=official_directory(),
+        directory=directory or owner_directory(),
         report=report,
         page_size=page_size,
         start_url=start_url,

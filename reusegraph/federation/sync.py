@@ -33,7 +33,7 @@ from reusegraph.federation.errors import (
 )
 from reusegraph.federation.sources_graphql import RemotePage, fetch_changes
 from reusegraph.observability import tracing
-from reusegraph.store import sync_state, sync_writes, write_conflicts
+from reusegraph.store import municipality_register, sync_state, sync_writes, write_conflicts
 from reusegraph.store.engine import Database
 from reusegraph.store.enums import RunOutcome, SourceKind
 from reusegraph.store.errors import DatabaseUnavailable
@@ -378,6 +378,13 @@ class SyncEngine:
         """The listing from its stored cursor; resumes at the page a retryable error hit."""
         from reusegraph.federation import os2autoproces_source as os2
 
+        async with self.db.session(None) as session:
+            known = await municipality_register.registered(session)
+        directory = os2.owner_directory(
+            {m["code"]: m["name"] for m in known},
+            {m["code"]: m["org_number"] for m in known if m["org_number"]},
+        )
+
         scan = os2.ScanCursor.load(source.cursor)
         if source.cursor is None:
             await self._write(source, owners, [], [], scan.dump(), result, count=False)
@@ -391,6 +398,7 @@ class SyncEngine:
                 page_size=source.page_size,
                 request_timeout=float(source.timeout_seconds),
                 report=mapping,
+                directory=directory,
             )
             try:
                 async with aclosing(pages):

@@ -108,7 +108,7 @@ async def run_import(
         from reusegraph.federation.os2autoproces.report import MappingReport
 
         mapping = MappingReport()
-        first_pass = export_rows(path, mapping)
+        first_pass = export_rows(path, mapping, directory.municipalities)
     survey = survey_rows(
         checker, first_pass, report, options.source, options.municipality, progress
     )
@@ -117,7 +117,8 @@ async def run_import(
     if report.errors and options.atomic and not options.dry_run:
         return report
     writer = _Writer(directory, survey, options, call, report, checker.official_owners)
-    pages = good_pages(checker, read_rows(path, format), survey.bad, options.page_size)
+    rows = read_rows(path, format, directory.municipalities)
+    pages = good_pages(checker, rows, survey.bad, options.page_size)
     done = 0
     if options.atomic or options.dry_run:
         try:

@@ -10,7 +10,7 @@ its adapter maps each row to a record, so those rows arrive here already mapped.
 """
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -65,14 +65,17 @@ def detect(path: Path, given: FileFormat | None = None) -> FileFormat:
     return FileFormat.JSON if start[:1] in (b"[", b"{") else FileFormat.CSV
 
 
-def read_rows(path: Path, format: FileFormat) -> Iterator[RawRow]:
-    """Every row of the file; raises ``FileUnreadable`` before the first row if it cannot."""
+def read_rows(
+    path: Path, format: FileFormat, registered: Mapping[str, str] | None = None
+) -> Iterator[RawRow]:
+    """Every row of the file; raises ``FileUnreadable`` before the first row if it cannot.
+    ``registered`` (code -> name) lets the Excel export's owners be found by name."""
     if format is FileFormat.JSON:
         return _json_rows(path)
     if format is FileFormat.XLSX:
         from reusegraph.federation.files.workbook import export_rows
 
-        return export_rows(path)
+        return export_rows(path, registered=registered)
     return _csv_rows(path)
 
 

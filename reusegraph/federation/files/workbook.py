@@ -7,7 +7,7 @@ and the Danish regions of the official list. A row whose owner is in neither, or
 values the adapter cannot map, becomes a bad row whose message names the value.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from reusegraph.federation.files.reading import FileUnreadable, RawRow
@@ -16,15 +16,18 @@ from reusegraph.federation.os2autoproces.export import NOTES, read_export
 from reusegraph.federation.os2autoproces.records import MappedProcess, Problem
 from reusegraph.federation.os2autoproces.report import MappingReport
 from reusegraph.federation.os2autoproces.vocabulary import EXPORT_COLUMNS
-from reusegraph.federation.os2autoproces_source import mirror_record, official_directory
+from reusegraph.federation.os2autoproces_source import mirror_record, owner_directory
 
 __all__ = ["NOTES", "export_rows"]
 
 
-def export_rows(path: Path, report: MappingReport | None = None) -> Iterator[RawRow]:
+def export_rows(
+    path: Path, report: MappingReport | None = None, registered: Mapping[str, str] | None = None
+) -> Iterator[RawRow]:
     """Rows numbered as Excel shows them (the header is row 1); raises ``FileUnreadable``
-    before the first row for a workbook that is not the export."""
-    mapped = read_export(path, directory=official_directory(), report=report)
+    before the first row for a workbook that is not the export. ``registered``: code ->
+    name of the municipalities registered here, owners too."""
+    mapped = read_export(path, directory=owner_directory(registered), report=report)
     try:
         first = next(mapped, None)
     except SourceFormatError as error:

@@ -139,5 +139,7 @@ def _resolve_owner(
             value,
             f"no municipality code is known for CVR {cvr!r} / name {name!r}: neither is in"
             " the official lists of Danish municipalities and regions"
-            " (reusegraph/store/reference), so this owner's processes are not stored",
+            " (reusegraph/store/reference) nor registered here, so this owner's processes are"
+            " not stored; an admin registers it (`reusegraph municipality add DK-<number>"
+            " --name NAME --org-number CVR`), then it is found",
         )
