@@ -97,3 +97,22 @@ async def settle(database_url: str, say: Callable[[str], None], limit: float = 3
     finally:
         await conn.close()
     return round(time.monotonic() - started, 1)
+
+
+async def fresh_database(admin_url: str, target: str, name: str) -> None:
+    """Drop and create the bench database ``name`` (reached at ``target``) on the server of
+    ``admin_url`` and migrate it to the head revision: a bench run that starts from nothing."""
+    from reusegraph.store.engine import Database
+    from reusegraph.store.schema_version import upgrade
+
+    admin = await asyncpg.connect(asyncpg_dsn(admin_url))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    db = Database(target, pool_size=2)
+    try:
+        await upgrade(db.engine)
+    finally:
+        await db.dispose()

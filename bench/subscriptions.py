@@ -24,10 +24,8 @@ from pathlib import Path
 import asyncpg
 import websockets
 
-from bench.postgres import DEFAULT_DATA_DIR, start_server
+from bench.postgres import DEFAULT_DATA_DIR, fresh_database, start_server
 from bench.servers import start_uvicorn, stop, wait_ready
-from reusegraph.store.engine import Database
-from reusegraph.store.schema_version import upgrade
 from reusegraph.store.urls import asyncpg_dsn
 
 DATABASE = "bench_subscriptions"
@@ -37,20 +35,6 @@ SUBSCRIPTION = "subscription { processChanged { process { title } } }"
 
 def say(text: str) -> None:
     print(text, flush=True)
-
-
-async def fresh_database(admin_url: str, target: str) -> None:
-    admin = await asyncpg.connect(asyncpg_dsn(admin_url))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{DATABASE}"')
-    finally:
-        await admin.close()
-    db = Database(target, pool_size=2)
-    try:
-        await upgrade(db.engine)
-    finally:
-        await db.dispose()
 
 
 async def seed(target: str, count: int) -> list[uuid.UUID]:
@@ -179,7 +163,7 @@ def main() -> None:
     target = pg.database_url(DATABASE)
     server = None
     try:
-        asyncio.run(fresh_database(pg.url, target))
+        asyncio.run(fresh_database(pg.url, target, DATABASE))
         env = {
             "DATABASE_URL": target,
             "REUSEGRAPH_RATE_LIMIT": "0",

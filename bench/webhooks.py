@@ -30,7 +30,7 @@ from pathlib import Path
 
 import asyncpg
 
-from bench.postgres import DEFAULT_DATA_DIR, server_facts, start_server
+from bench.postgres import DEFAULT_DATA_DIR, fresh_database, server_facts, start_server
 from bench.procstat import cpu_seconds
 from bench.servers import start_uvicorn, stop, wait_ready
 from reusegraph.auth.principal import Principal, Role
@@ -39,7 +39,6 @@ from reusegraph.events.worker import message_id
 from reusegraph.store import webhooks
 from reusegraph.store.audit import Call
 from reusegraph.store.engine import Database
-from reusegraph.store.schema_version import upgrade
 from reusegraph.store.urls import asyncpg_dsn
 
 DATABASE = "bench_webhooks"
@@ -54,20 +53,6 @@ def say(text: str) -> None:
 
 def codes(count: int) -> list[str]:
     return [f"DK-{1001 + n}" for n in range(count)]
-
-
-async def fresh_database(admin_url: str, target: str) -> None:
-    admin = await asyncpg.connect(asyncpg_dsn(admin_url))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{DATABASE}"')
-    finally:
-        await admin.close()
-    db = Database(target, pool_size=2)
-    try:
-        await upgrade(db.engine)
-    finally:
-        await db.dispose()
 
 
 async def seed(target: str, municipalities: int) -> list[tuple[uuid.UUID, str]]:
@@ -313,7 +298,7 @@ def main() -> None:
     target = pg.database_url(DATABASE)
     server = None
     try:
-        asyncio.run(fresh_database(pg.url, target))
+        asyncio.run(fresh_database(pg.url, target, DATABASE))
         env = {
             "DATABASE_URL": target,
             "REUSEGRAPH_RATE_LIMIT": "0",
