@@ -26,7 +26,7 @@ from reusegraph.federation.sync import SyncEngine
 from reusegraph.observability import tracing
 from reusegraph.store.engine import Database
 from tests.support import builders as b
-from tests.support.http import serving
+from tests.support.http import request_body, serving
 from tests.support.issuer import LocalIssuer
 from tests.support.postgres import url_of
 from tests.support.remotes import prepare_gateway, register, remote_registry
@@ -184,17 +184,9 @@ async def test_a_served_process_exports_its_spans_over_otlp_to_a_collector(
     received: list[bytes] = []
 
     async def collector(scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "lifespan":
-            while (await receive())["type"] != "lifespan.shutdown":
-                await send({"type": "lifespan.startup.complete"})
-            await send({"type": "lifespan.shutdown.complete"})
+        body = await request_body(scope, receive, send)
+        if body is None:
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
         if scope["path"] == "/v1/traces":
             received.append(body)
         await send({"type": "http.response.start", "status": 200, "headers": []})

@@ -16,6 +16,8 @@ import httpx
 import orjson
 from starlette.types import Receive, Scope, Send
 
+from tests.support.http import request_body
+
 Rewrite = Callable[[dict[str, Any], int], dict[str, Any]]
 """(answer, call number) -> answer to send."""
 
@@ -41,17 +43,9 @@ class FaultyRemote:
     """Most requests being answered at the same moment."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            while (await receive())["type"] != "lifespan.shutdown":
-                await send({"type": "lifespan.startup.complete"})
-            await send({"type": "lifespan.shutdown.complete"})
+        body = await request_body(scope, receive, send)
+        if body is None:
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
         self.calls += 1
         self.in_flight += 1
         self.peak = max(self.peak, self.in_flight)

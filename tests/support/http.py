@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import uvicorn
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reusegraph.api.server import http_options
 from reusegraph.api.settings import Settings
@@ -96,3 +96,20 @@ async def running_api(database_url: str, **settings: Any) -> AsyncIterator[Graph
     async with serving(app, settings=config) as base_url, graphql_client(base_url) as client:
         client.app = app
         yield client
+
+
+async def request_body(scope: Scope, receive: Receive, send: Send) -> bytes | None:
+    """For a bare ASGI stand-in (a fake remote, a collector): answers the lifespan
+    protocol and returns None, or reads an HTTP request's whole body."""
+    if scope["type"] == "lifespan":
+        while (await receive())["type"] != "lifespan.shutdown":
+            await send({"type": "lifespan.startup.complete"})
+        await send({"type": "lifespan.shutdown.complete"})
+        return None
+    body = b""
+    while True:
+        message = await receive()
+        chunk: bytes = message.get("body", b"")
+        body += chunk
+        if not message.get("more_body"):
+            return body

@@ -16,6 +16,7 @@ import orjson
 from starlette.types import Receive, Scope, Send
 
 from reusegraph.schema import build_schema
+from tests.support.http import request_body
 
 MISSING = (("FeedProcess", "umbrellaIds"),)
 """(type, field) pairs that came after the older version."""
@@ -40,17 +41,9 @@ class OlderRemote:
     refused: int = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            while (await receive())["type"] != "lifespan.shutdown":
-                await send({"type": "lifespan.startup.complete"})
-            await send({"type": "lifespan.shutdown.complete"})
+        body = await request_body(scope, receive, send)
+        if body is None:
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
         request = orjson.loads(body)
         self.queries.append(request["query"])
         if self.older:
